@@ -1,0 +1,61 @@
+"""The facts a crawl gathers, as plain data: what flows from the crawler into the checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# How a link is checked: pages are fetched with GET (their body matters), resources and
+# attachments with HEAD first.
+PAGE, RESOURCE, ATTACHMENT = "page", "resource", "attachment"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link as one page carries it, made absolute."""
+
+    url: str
+    text: str  # anchor text, or alt/title of an image; '' when none
+    tag: str  # a, area, img, link, script, iframe, frame
+    kind: str  # PAGE | RESOURCE | ATTACHMENT
+
+
+@dataclass
+class FetchResult:
+    """The outcome of checking one URL (after retries and redirects)."""
+
+    url: str
+    method: str = "GET"
+    status: int | None = None  # final HTTP status, None when no response
+    final_url: str = ""
+    redirects: list[str] = field(default_factory=list)  # every URL of the chain, the first included
+    error_kind: str | None = None  # see ERROR_KINDS
+    error: str = ""  # the technical message
+    content_type: str = ""
+    title: str = ""
+    text: str = ""  # visible text (bounded), for error-page detection
+    challenge: str = ""  # anti-bot challenge marker when one was recognised
+    retry_after: float | None = None
+    attempts: int = 1
+
+
+# error_kind values and their Chinese names for the inspector
+ERROR_KINDS = {
+    "dns": "域名无法解析",
+    "refused": "连接被拒绝",
+    "timeout": "请求超时",
+    "tls": "TLS/SSL错误",
+    "connection": "连接中断",
+    "redirect_loop": "重定向循环",
+    "too_many_redirects": "重定向次数过多",
+    "private_address": "指向内网地址，公众无法访问",
+    "bad_url": "链接地址无效",
+    "other": "请求失败",
+}
+
+# Failures that may be passing: confirmed by one more attempt later in the run.
+TRANSIENT_ERROR_KINDS = {"timeout", "refused", "connection", "other"}
+
+
+def is_transient(result: FetchResult) -> bool:
+    if result.error_kind is not None:
+        return result.error_kind in TRANSIENT_ERROR_KINDS
+    return result.status is not None and result.status >= 500
