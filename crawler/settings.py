@@ -1,0 +1,57 @@
+"""Scrapy settings: polite defaults a government firewall tolerates (SPEC §9).
+
+The command line overrides concurrency and throttling for local sites and benchmarks.
+"""
+from crawler import __version__
+
+BOT_NAME = "customs-audit"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = (
+    f"customs-audit/{__version__} (政府信息公开专栏合规检查; disclosure compliance crawler "
+    "of the customs headquarters' disclosure office)"
+)
+ROBOTSTXT_OBEY = False  # the inspecting authority checks its own units' public pages
+
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 10
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+# 429 and 503 are retried by RetryAfterMiddleware, which honours Retry-After.
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+REDIRECT_ENABLED = True
+REDIRECT_MAX_TIMES = 10  # SPEC: a chain of more than 10 hops is a finding
+METAREFRESH_ENABLED = True  # home pages that redirect by <meta http-equiv=refresh>
+METAREFRESH_MAXDELAY = 30
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# Breadth first: a page reached at a low depth is crawled before the same page at a greater one.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.PublicAddressGuardMiddleware": 90,
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+}
+EXTENSIONS = {
+    "crawler.middlewares.HeadersOnlyExtension": 500,
+}
+RETRY_AFTER_MAX_SECONDS = 120
+RETRY_AFTER_TIMES = 3
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
