@@ -2,7 +2,7 @@
 
 The command line overrides concurrency and throttling for local sites and benchmarks.
 """
-from crawler import __version__
+from crawler.version import __version__
 
 BOT_NAME = "customs-audit"
 SPIDER_MODULES = ["crawler.spiders"]
