@@ -31,6 +31,7 @@ class FetchResult:
     error: str = ""  # the technical message
     content_type: str = ""
     title: str = ""
+    heading: str = ""  # the main heading (h1), for error-page detection
     text: str = ""  # visible text (bounded), for error-page detection
     challenge: str = ""  # anti-bot challenge marker when one was recognised
     retry_after: float | None = None

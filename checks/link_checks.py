@@ -1,0 +1,246 @@
+"""Link verdicts: broken_link, soft_404, link_blocked and site_unreachable.
+
+Every function here works on plain facts (FetchResult, Link), so the rules are tested without
+a network. The crawler fetches; these functions decide and explain, in Chinese, for inspectors.
+"""
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from checks.facts import ATTACHMENT, ERROR_KINDS, FetchResult, Link
+from checks.findings import Finding
+
+# Phrases that mark an error page when they stand in its title or main heading, or fill a
+# short body. "404" counts only as a status, never inside a document number like 〔2021〕404号.
+ERROR_PHRASES = (
+    "页面不存在",
+    "您访问的页面不存在",
+    "您所访问的页面不存在",
+    "页面未找到",
+    "找不到页面",
+    "网页不存在",
+    "文件不存在",
+    "信息不存在",
+    "该信息已删除",
+    "内容已删除",
+    "页面已删除",
+    "not found",
+    "page not found",
+    "file not found",
+)
+_STATUS_404 = re.compile(r"(?<![〔\[（(\d])\b404\b(?!\s*号)(?!\d)", re.IGNORECASE)
+SHORT_BODY_CHARS = 600
+# A 200 page this close to the host's answer for a non-existent path is that error page.
+BASELINE_SIMILARITY = 0.95
+# Challenge markers of the anti-bot firewalls in front of government sites (JS cookie challenge).
+CHALLENGE_STATUSES = {412, 521}
+CHALLENGE_MARKERS = ("__jsl_clearance", "document.cookie", "challenge", "jsl_")
+# A fixed path per host whose answer is that host's error baseline (fixed: runs are reproducible).
+PROBE_PATH = "/customs-audit-probe-404/d0e5a3c1-non-existent.html"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    check: str
+    detail: str
+
+
+def challenge_marker(status: int | None, body: str) -> str:
+    """The marker of an anti-bot JavaScript challenge in a 412/521 answer, '' when not one."""
+    if status not in CHALLENGE_STATUSES:
+        return ""
+    lowered = body[:20000].lower()
+    for marker in CHALLENGE_MARKERS:
+        if marker in lowered:
+            return marker
+    return ""
+
+
+def is_private_host(host: str) -> bool:
+    """True for an address (or 'localhost') that the public internet cannot reach."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
+def error_page_signal(title: str, heading: str, text: str) -> str:
+    """Why a page answering 200 is an error page ('' when it is not one)."""
+    for label, value in (("标题", title), ("主标题", heading)):
+        phrase = _error_phrase(value)
+        if phrase:
+            return f"页面{label}为“{value.strip()[:40]}”（含“{phrase}”）"
+    stripped = " ".join(text.split())
+    if stripped and len(stripped) <= SHORT_BODY_CHARS:
+        phrase = _error_phrase(stripped)
+        if phrase:
+            return f"页面正文很短且含“{phrase}”"
+    return ""
+
+
+def _error_phrase(value: str) -> str:
+    lowered = value.lower()
+    for phrase in ERROR_PHRASES:
+        if phrase in lowered:
+            return phrase
+    if _STATUS_404.search(value):
+        return "404"
+    return ""
+
+
+def baseline_similarity(result: FetchResult, baseline: FetchResult) -> float:
+    """How close a page's text is to the host's answer for a non-existent path (0..1)."""
+    if not result.text or not baseline.text:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, result.text[:5000], baseline.text[:5000], autojunk=False)
+    if matcher.real_quick_ratio() < BASELINE_SIMILARITY or matcher.quick_ratio() < BASELINE_SIMILARITY:
+        return 0.0
+    return matcher.ratio()
+
+
+def _is_html(result: FetchResult) -> bool:
+    return "html" in result.content_type.lower()
+
+
+def describe_failure(result: FetchResult) -> str:
+    """The failure of a fetch in the inspector's words, technical token included."""
+    chain = _chain_text(result)
+    if result.error_kind:
+        name = ERROR_KINDS.get(result.error_kind, ERROR_KINDS["other"])
+        message = f"{name}（{result.error}）" if result.error else name
+        if result.error_kind in ("redirect_loop", "too_many_redirects") and chain:
+            message += f"：{chain}"
+        return message
+    message = f"HTTP {result.status}"
+    if chain:
+        message += f"，重定向链：{chain}"
+    return message
+
+
+def _chain_text(result: FetchResult) -> str:
+    return " → ".join(result.redirects) if len(result.redirects) > 1 else ""
+
+
+def classify_link(
+    link: Link, result: FetchResult, baseline: FetchResult | None = None, public_site: bool = False
+) -> Verdict | None:
+    """The verdict on one checked link, None when the link is fine.
+
+    `baseline` is the host's answer for PROBE_PATH; `public_site` says the carrying unit is on
+    the public internet, where a link into a private network is unreachable for its readers.
+    """
+    if public_site and is_private_host(urlsplit(link.url).hostname or ""):
+        return Verdict("broken_link", f"{ERROR_KINDS['private_address']}（{urlsplit(link.url).hostname}）")
+    if result.challenge:
+        return Verdict("link_blocked", result.challenge)
+    if result.error_kind or (result.status is not None and result.status >= 400):
+        return Verdict("broken_link", describe_failure(result))
+    if result.status is None or result.status >= 300:
+        return None
+    if link.kind == ATTACHMENT and _is_html(result):
+        signal = error_page_signal(result.title, "", result.text)
+        reason = f"，且{signal}" if signal else ""
+        return Verdict("soft_404", f"附件链接返回的是HTML网页而不是文件（Content-Type: {result.content_type}）{reason}")
+    if not _is_html(result):
+        return None
+    signal = error_page_signal(result.title, result.heading, result.text)
+    if signal:
+        return Verdict("soft_404", f"HTTP {result.status}，但{signal}，是错误页面")
+    if baseline is not None and _same_as_baseline(result, baseline):
+        return Verdict(
+            "soft_404",
+            f"HTTP {result.status}，但内容与该站点不存在页面的返回内容几乎相同（相似度 {baseline_similarity(result, baseline):.0%}）",
+        )
+    return None
+
+
+def _same_as_baseline(result: FetchResult, baseline: FetchResult) -> bool:
+    if baseline.status is None or not _is_html(baseline):
+        return False
+    # A host that redirects unknown paths to its home page must not make its home page an error.
+    if (baseline.final_url or baseline.url) == (result.final_url or result.url) and len(result.redirects) <= 1:
+        return False
+    return baseline_similarity(result, baseline) >= BASELINE_SIMILARITY
+
+
+def site_unreachable_detail(result: FetchResult, what: str) -> str:
+    """Why the home page or disclosure column (`what`) could not be fetched ('' when it could)."""
+    if result.challenge:
+        return ""
+    if result.error_kind or result.status is None or result.status >= 400:
+        return f"{what}无法访问：{describe_failure(result)}"
+    return ""
+
+
+@dataclass(frozen=True)
+class CarriedLink:
+    """A link as one crawled page of a unit carries it."""
+
+    page_url: str
+    section: str  # the part of the site the page belongs to (for grouping challenged links)
+    link: Link
+
+
+def link_findings(
+    unit_id: str,
+    carried: Iterable[CarriedLink],
+    result_of: Callable[[str], FetchResult | None],
+    baseline_of: Callable[[str], FetchResult | None],
+    public_site: bool,
+) -> list[Finding]:
+    """Findings for every (page, target) pair of a unit; challenged targets grouped per host and section."""
+    findings: list[Finding] = []
+    blocked: dict[tuple[str, str], list[tuple[CarriedLink, FetchResult]]] = defaultdict(list)
+    for item in carried:
+        result = result_of(item.link.url)
+        if result is None:
+            continue
+        host = urlsplit(item.link.url).netloc
+        verdict = classify_link(item.link, result, baseline_of(host), public_site)
+        if verdict is None:
+            continue
+        if verdict.check == "link_blocked":
+            blocked[(host, item.section)].append((item, result))
+            continue
+        findings.append(
+            Finding(
+                unit_id=unit_id,
+                check=verdict.check,
+                page_url=item.page_url,
+                detail=verdict.detail,
+                target_url=item.link.url,
+                link_text=item.link.text,
+                http_status=result.status,
+            )
+        )
+    for (host, section), items in blocked.items():
+        findings.append(blocked_finding(unit_id, host, section, items))
+    return findings
+
+
+def blocked_finding(unit_id: str, host: str, section: str, items: list[tuple[CarriedLink, FetchResult]]) -> Finding:
+    """ONE row for all links of a section that a firewall challenge kept from being verified."""
+    first_page = min(item.page_url for item, _ in items)
+    targets = {item.link.url for item, _ in items}
+    result = items[0][1]
+    return Finding(
+        unit_id=unit_id,
+        check="link_blocked",
+        page_url=first_page,
+        detail=(
+            f"{host} 的防火墙以 HTTP {result.status} 返回JavaScript验证（{result.challenge}），"
+            f"“{section}”中 {len(targets)} 个链接未能核验"
+        ),
+        target_url="",
+        http_status=result.status,
+    )

@@ -1,0 +1,254 @@
+"""Command line: `python -m crawler COMMAND` (also `customs-audit COMMAND`), SPEC §3.
+
+Exit codes: 0 the run finished (findings are not failures); 2 bad configuration or usage;
+3 the run failed (every unit unreachable, the resolver dead). Errors are one line, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from checks.findings import SEVERITY_RANK
+from crawler.config import ConfigError, load_sites, unit_from_url
+from crawler.resolver import NameserverError, parse_nameserver
+
+EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
+
+
+class UsageError(Exception):
+    """Bad command-line input; one line."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {value!r} (expected YYYY-MM-DD)") from None
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {value!r} (expected a positive integer)")
+    return int(value)
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"invalid value {value!r} (expected a positive number)")
+    return number
+
+
+def _nameserver(value: str) -> str:
+    try:
+        parse_nameserver(value)
+    except NameserverError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def _common(parser: argparse.ArgumentParser, sites: bool = True) -> None:
+    if sites:
+        parser.add_argument("--sites", default="sites.yaml", help="the units file (default ./sites.yaml)")
+    parser.add_argument("--out", default="reports", help="where runs are written (default ./reports)")
+    parser.add_argument("--nameserver", action="append", type=_nameserver, default=[], metavar="IP[:PORT]",
+                        help="resolve ALL names through this DNS server (repeatable); default: the system resolver")
+    parser.add_argument("--regulations", metavar="DIR", help="regulation reference library (default: bundled)")
+    parser.add_argument("--max-pages", type=_positive_int, metavar="N", help="page cap per unit")
+    parser.add_argument("--scope", choices=["disclosure", "site"], help="override the scope of sites.yaml")
+    parser.add_argument("--concurrency", type=_positive_int, metavar="N", help="concurrent requests per host")
+    parser.add_argument("--no-throttle", action="store_true", help="no AutoThrottle, no download delay (local sites)")
+    parser.add_argument("--render", action="store_true", help="fetch challenged pages through headless Chromium")
+    parser.add_argument("--deadline", type=_positive_float, metavar="MINUTES", help="stop the crawl after this time")
+    parser.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="download timeout (default 30)")
+    parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="fix 'today' for every date rule")
+    parser.add_argument("--obey-robots", action="store_true", help="obey robots.txt (not obeyed by default)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="customs-audit", description="海关政府信息公开专栏合规检查 (customs disclosure compliance crawler)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    commands.required = True
+
+    run = commands.add_parser("run", help="crawl all units (or --unit ones), write a run folder, print a summary",
+                              description="Crawl every unit of --sites (or the --unit ones) and write OUT/<run-id>/.")
+    run.add_argument("--unit", action="append", default=[], metavar="ID", help="only this unit (repeatable)")
+    _common(run)
+
+    check = commands.add_parser("check", help="spot check one site: a unit id or a URL",
+                                description="Crawl one site with a progress display, print the findings table "
+                                            "and write a run folder under OUT/spot/ (history is not touched).")
+    check.add_argument("target", metavar="TARGET", help="a unit id of --sites, or a URL")
+    check.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _common(check)
+
+    demo = commands.add_parser("demo", help="start the bundled demo customs web on loopback and audit it",
+                               description="Start the demo customs web and its DNS server on 127.0.0.1, run the "
+                                           "audit against it into OUT/demo/, print where the reports are, stop the servers.")
+    _common(demo, sites=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    console = Console(stderr=True)
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError, NameserverError) as exc:
+        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.print("interrupted", markup=False)
+        return EXIT_FAILED
+
+
+def _options(args, out_dir: Path):
+    from crawler.runner import RunOptions, shanghai_now
+
+    return RunOptions(
+        out_dir=out_dir,
+        today=args.today or shanghai_now().date(),
+        nameservers=args.nameserver,
+        scope=args.scope,
+        max_pages=args.max_pages,
+        concurrency=args.concurrency,
+        no_throttle=args.no_throttle,
+        deadline_minutes=args.deadline,
+        obey_robots=args.obey_robots,
+        timeout=args.timeout,
+        render=args.render,
+    )
+
+
+def _execute(units, options, progress=None) -> tuple[int, object]:
+    from crawler.runner import RunFailed, run_audit
+
+    try:
+        return EXIT_OK, run_audit(units, options, progress)
+    except RunFailed as exc:
+        Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_FAILED, None
+
+
+def cmd_run(args) -> int:
+    config = load_sites(args.sites)
+    units = config.select(args.unit)
+    code, outcome = _execute(units, _options(args, Path(args.out)))
+    if outcome is not None:
+        print_summary(outcome)
+    return code
+
+
+def cmd_check(args) -> int:
+    target = args.target
+    if "://" in target or "." in target or "/" in target:
+        unit = unit_from_url(target, scope=args.scope)
+    else:
+        unit = load_sites(args.sites).select([target])[0]
+    options = _options(args, Path(args.out) / "spot")
+    with live_progress(unit.name) as progress:
+        code, outcome = _execute([unit], options, progress)
+    if outcome is None:
+        return code
+    findings = outcome.reports[0].findings
+    if args.format == "json":
+        print(json.dumps([finding_dict(f) for f in findings], ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write((outcome.run_dir / f"{unit.id}.csv").read_bytes().decode("utf-8-sig"))
+    else:
+        print_findings(outcome.reports[0])
+        Console().print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
+    return code
+
+
+def cmd_demo(args) -> int:
+    from crawler.demo import DemoWeb
+    from crawler.runner import shanghai_now
+
+    out_dir = Path(args.out) / "demo"
+    today = args.today or shanghai_now().date()
+    console = Console()
+    with DemoWeb(out_dir / "web", today) as web:
+        console.print(f"演示海关网站已启动 (demo web up): DNS {web.nameserver}", markup=False, highlight=False)
+        units = load_sites(web.sites_path).units
+        args.nameserver = [web.nameserver]
+        args.today = today
+        args.no_throttle = True
+        args.concurrency = args.concurrency or 8
+        args.timeout = args.timeout or web.download_timeout
+        code, outcome = _execute(units, _options(args, out_dir))
+    console.print("演示网站已停止 (demo servers stopped)", markup=False)
+    if outcome is not None:
+        print_summary(outcome)
+    return code
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "demo": cmd_demo}
+
+
+# --- terminal output ------------------------------------------------------------------
+def finding_dict(finding) -> dict:
+    return {"unit_id": finding.unit_id, "check": finding.check, "check_name": finding.info.name,
+            "severity": finding.info.severity, "page_url": finding.page_url, "target_url": finding.target_url,
+            "link_text": finding.link_text, "http_status": finding.http_status, "detail": finding.detail}
+
+
+def print_summary(outcome) -> None:
+    table = Table(title=f"检查结果 run {outcome.run_id}")
+    for column in ("单位", "页面", "链接", "高", "中", "低", "完整", "说明"):
+        table.add_column(column, overflow="fold")
+    for report in outcome.reports:
+        severities = [sum(1 for f in report.findings if f.info.severity == s) for s in SEVERITY_RANK]
+        table.add_row(f"{report.unit.name} ({report.unit.id})", str(report.pages_crawled), str(report.links_checked),
+                      *map(str, severities), "是" if report.crawl_complete else "否", report.crawl_notes)
+    console = Console()
+    console.print(table)
+    console.print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
+
+
+def print_findings(report) -> None:
+    table = Table(title=f"{report.unit.name}: {len(report.findings)} 个问题 "
+                        f"（页面 {report.pages_crawled}，链接 {report.links_checked}）")
+    for column in ("严重程度", "问题", "页面", "链接", "说明"):
+        table.add_column(column, overflow="fold")
+    for f in report.findings:
+        table.add_row(f.info.severity, f.info.name, f.page_url, f.target_url, f.detail)
+    Console().print(table)
+
+
+class live_progress:
+    """A live line on stderr: pages crawled, links checked, problems so far."""
+
+    def __init__(self, label: str):
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                 console=Console(stderr=True), transient=True)
+        self.task = self.progress.add_task(f"{label}: 启动中…")
+        self.label = label
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __call__(self, counts: dict) -> None:
+        self.progress.update(self.task, description=f"{self.label}: 页面 {counts['pages']}，"
+                                                    f"链接 {counts['links']}，问题 {counts['problems']}")
+
+    def __exit__(self, *exc_info):
+        self.progress.stop()
+        return False

@@ -1,0 +1,133 @@
+"""Downloader middlewares and extensions, one job each."""
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import time
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet.error import DNSLookupError
+
+from checks.link_checks import is_private_host
+
+
+class PrivateAddressBlocked(IgnoreRequest):
+    """A public unit's link points into a private network: not fetched (SPEC §6, issue 8)."""
+
+
+class PublicAddressGuardMiddleware:
+    """Never fetch a private, loopback or link-local address on behalf of a public unit.
+
+    Requests carry `unit_host`; the guard resolves it once to learn whether the unit is on the
+    public internet, records that in `meta["unit_public"]`, and refuses targets (every redirect
+    hop included, as they pass here again) that resolve to a non-public address. Units that are
+    themselves on such addresses (the demo, tests) are checked normally.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.public: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request, spider=None):
+        unit_host = request.meta.get("unit_host")
+        if not unit_host:
+            return None
+        unit_public = await self._is_public(unit_host)
+        request.meta["unit_public"] = unit_public
+        target = urlsplit(request.url).hostname or ""
+        if unit_public and not await self._is_public(target):
+            raise PrivateAddressBlocked(f"{target} resolves to a non-public address")
+        return None
+
+    async def _is_public(self, host: str) -> bool:
+        if host not in self.public:
+            self.public[host] = await self._resolve_is_public(host)
+        return self.public[host]
+
+    async def _resolve_is_public(self, host: str) -> bool:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return not is_private_host(host)
+        except ValueError:
+            pass
+        if is_private_host(host):
+            return False
+        from twisted.internet import reactor
+
+        try:
+            address = await deferred_to_future(reactor.resolve(host))
+        except (DNSLookupError, Exception):
+            # Unresolvable hosts are public for this purpose: the download reports the DNS failure.
+            return True
+        return not is_private_host(address)
+
+
+def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), None if absent/bad."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (now if now is not None else time.time()))
+
+
+class RetryAfterMiddleware:
+    """Retry 429 and 503 answers after the wait their Retry-After asks for (bounded), with back-off otherwise."""
+
+    STATUSES = (429, 503)
+
+    def __init__(self, max_wait: float, times: int):
+        self.max_wait = max_wait
+        self.times = times
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getfloat("RETRY_AFTER_MAX_SECONDS"), crawler.settings.getint("RETRY_AFTER_TIMES"))
+
+    async def process_response(self, request, response, spider=None):
+        if response.status not in self.STATUSES or request.meta.get("dont_retry"):
+            return response
+        attempt = request.meta.get("retry_after_attempt", 0)
+        if attempt >= self.times:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            wait = 2.0**attempt  # back-off when the server gives no hint
+        if wait > self.max_wait:
+            return response
+        await asyncio.sleep(wait)
+        retry = request.replace(dont_filter=True)
+        retry.meta["retry_after_attempt"] = attempt + 1
+        return retry
+
+
+class HeadersOnlyExtension:
+    """Stop downloading a checked resource once its headers arrived, unless it is an HTML page.
+
+    Attachments and images need only their status and type; an attachment link answering HTML
+    keeps its body, which shows whether it is an error page.
+    """
+
+    def __init__(self, crawler):
+        crawler.signals.connect(self.headers_received, signal=signals.headers_received)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def headers_received(self, headers, body_length, request, spider):
+        if request.meta.get("headers_only") and b"html" not in (headers.get(b"Content-Type") or b"").lower():
+            raise StopDownload(fail=False)

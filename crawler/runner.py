@@ -1,0 +1,122 @@
+"""One audit run: crawl the selected units with Scrapy, assess the facts, write the run folder."""
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import resolver
+from crawler.assess import UnitReport, assess_unit
+from crawler.config import Unit
+from crawler.reports import write_run_folder
+from crawler.spiders.audit import AuditSpider
+from crawler.store import RunStore
+from crawler.version import __version__
+
+# Asia/Shanghai has had no daylight saving since 1991: a fixed offset is exact.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def shanghai_now() -> datetime:
+    return datetime.now(SHANGHAI)
+
+
+class RunFailed(Exception):
+    """The run could not produce meaningful results (exit code 3); one-line message."""
+
+
+@dataclass
+class RunOptions:
+    out_dir: Path
+    today: date
+    nameservers: list[str] = field(default_factory=list)
+    scope: str | None = None
+    max_pages: int | None = None
+    concurrency: int | None = None
+    no_throttle: bool = False
+    deadline_minutes: float | None = None
+    obey_robots: bool = False
+    timeout: float | None = None
+    render: bool = False
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    run_dir: Path
+    reports: list[UnitReport]
+
+
+def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots}
+    if options.nameservers:
+        overrides["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"
+        overrides["AUDIT_NAMESERVERS"] = options.nameservers
+    if options.concurrency:
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.concurrency
+        overrides["CONCURRENT_REQUESTS"] = max(32, options.concurrency * 4)
+    if options.no_throttle:
+        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, RANDOMIZE_DOWNLOAD_DELAY=False)
+    if options.deadline_minutes:
+        overrides["CLOSESPIDER_TIMEOUT"] = options.deadline_minutes * 60
+    if options.timeout:
+        overrides["DOWNLOAD_TIMEOUT"] = options.timeout
+        overrides["DNS_TIMEOUT"] = options.timeout
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def check_nameservers(options: RunOptions, units: list[Unit]) -> None:
+    """Fail fast with one line when the given nameservers do not answer (exit code 2)."""
+    if not options.nameservers:
+        return
+    probe_resolver = resolver.make_resolver(options.nameservers, timeout=options.timeout or 5.0)
+    host = urlsplit(units[0].url).hostname if units else "localhost"
+    resolver.probe(probe_resolver, host or "localhost")
+
+
+def run_audit(units: list[Unit], options: RunOptions, progress=None) -> RunOutcome:
+    """Crawl `units`, write `options.out_dir/<run-id>/`, and return what was found."""
+    if options.max_pages:
+        units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
+    check_nameservers(options, units)
+    started = shanghai_now()
+    run_id = started.strftime("%Y%m%d-%H%M%S")
+    run_dir = options.out_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    store = RunStore(run_dir / "crawl.sqlite")
+    process = CrawlerProcess(crawl_settings(options, run_dir / "crawl.log"))
+    crawler = process.create_crawler(AuditSpider)
+    process.crawl(crawler, units=units, store=store, scope_override=options.scope, progress=progress)
+    process.start()
+    finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+
+    if options.scope:
+        units = [Unit(**{**unit.__dict__, "scope": options.scope}) for unit in units]
+    reports = [assess_unit(store, unit) for unit in units]
+    store.close()
+    run_info = {
+        "run_id": run_id,
+        "start": started.isoformat(timespec="seconds"),
+        "end": shanghai_now().isoformat(timespec="seconds"),
+        "today": options.today.isoformat(),
+        "finish_reason": finish_reason,
+        "options": {k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in options.__dict__.items()},
+        "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
+        "units": {r.unit.id: {"pages_crawled": r.pages_crawled, "links_checked": r.links_checked,
+                              "crawl_complete": r.crawl_complete, "crawl_notes": r.crawl_notes,
+                              "findings": len(r.findings)} for r in reports},
+    }
+    write_run_folder(run_dir, reports, options.today, run_info)
+    outcome = RunOutcome(run_id, run_dir, reports)
+    if reports and not any(r.reachable for r in reports):
+        raise RunFailed(f"run failed: every unit was unreachable ({len(reports)} units); reports in {run_dir}")
+    return outcome

@@ -1,0 +1,403 @@
+"""The audit spider: every selected unit in one crawl, every distinct URL fetched once.
+
+Per unit: home page → disclosure column (by `disclosure_url` or link text) → in-scope pages
+within `max_depth` hops. Every link on every crawled page is checked; results, pages and the
+(page, target) edges go to the run store, and the checks run on those facts after the crawl.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import CannotResolveHostError, DontCloseSpider, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest
+from scrapy.http import TextResponse
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+
+from checks.facts import ATTACHMENT, PAGE, FetchResult, Link, is_transient
+from checks.link_checks import PROBE_PATH, challenge_marker
+from crawler.config import Unit
+from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path
+from crawler.middlewares import PrivateAddressBlocked
+from crawler.store import RunStore
+
+# Every status reaches the callbacks but the redirects, which RedirectMiddleware follows.
+HANDLED_STATUSES = [code for code in range(100, 600) if code not in (301, 302, 303, 307, 308)]
+TEXT_CHARS = 5000  # visible text kept per page: enough to recognise an error page
+DISCLOSURE_LINK_TEXTS = ("政府信息公开", "信息公开")
+HOME_SECTION, COLUMN_SECTION = "首页", "政府信息公开专栏"
+
+
+@dataclass
+class UnitCrawl:
+    """What the crawl learns about one unit as it goes."""
+
+    unit: Unit
+    hosts: set[str]  # netlocs whose pages are in scope
+    pages_crawled: int = 0
+    pages_over_cap: int = 0
+    home: FetchResult | None = None
+    column_url: str | None = None
+    column: FetchResult | None = None
+    column_found_by: str = ""
+    public: bool = False
+    deferred_links: list[Link] = field(default_factory=list)  # home-page links checked last
+
+    def stats(self) -> dict:
+        return {
+            "pages_crawled": self.pages_crawled,
+            "pages_over_cap": self.pages_over_cap,
+            "home": self.home.__dict__ if self.home else None,
+            "column_url": self.column_url,
+            "column": self.column.__dict__ if self.column else None,
+            "column_found_by": self.column_found_by,
+            "public": self.public,
+        }
+
+
+@dataclass
+class Want:
+    """Why a URL is fetched as a page: the unit that crawls it, at which depth, in which section."""
+
+    unit_id: str
+    depth: int
+    section: str
+    role: str = "page"
+
+
+def find_disclosure_link(links: list[Link]) -> Link | None:
+    """The home page's link to its disclosure column, by its text (SPEC §4)."""
+    for wanted in DISCLOSURE_LINK_TEXTS:
+        exact = [link for link in links if link.kind == PAGE and "".join(link.text.split()) == wanted]
+        if exact:
+            return exact[0]
+    for wanted in DISCLOSURE_LINK_TEXTS:
+        for link in links:
+            if link.kind == PAGE and wanted in "".join(link.text.split()):
+                return link
+    return None
+
+
+def failure_to_result(url: str, method: str, failure, redirects: list[str]) -> FetchResult:
+    """A download failure as a FetchResult with an error kind the checks explain."""
+    exc = failure.value
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, PrivateAddressBlocked):
+        kind = "private_address"
+    elif isinstance(exc, IgnoreRequest) and "redirect" in message.lower():
+        kind = "redirect_loop" if len(set(redirects)) < len(redirects) else "too_many_redirects"
+    elif isinstance(exc, (CannotResolveHostError, DNSLookupError)):
+        kind = "dns"
+    elif isinstance(exc, (DownloadConnectionRefusedError, ConnectionRefusedError)):
+        kind = "refused"
+    elif isinstance(exc, (DownloadTimeoutError, TimeoutError, TCPTimedOutError)):
+        kind = "timeout"
+    elif "ssl" in repr(exc).lower() or "tls" in repr(exc).lower():
+        kind = "tls"
+    elif "connection" in type(exc).__name__.lower() or "ResponseNeverReceived" in type(exc).__name__:
+        kind = "connection"
+    else:
+        kind = "other"
+    return FetchResult(url=url, method=method, final_url=redirects[-1] if redirects else url,
+                       redirects=redirects, error_kind=kind, error=message[:300])
+
+
+class AuditSpider(scrapy.Spider):
+    name = "audit"
+
+    def __init__(self, units: list[Unit], store: RunStore, scope_override: str | None = None,
+                 progress: Callable[[dict], None] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.store = store
+        self.progress = progress
+        self.units: dict[str, UnitCrawl] = {}
+        for unit in units:
+            if scope_override:
+                unit = Unit(**{**unit.__dict__, "scope": scope_override})
+            self.units[unit.id] = UnitCrawl(unit, {urlsplit(unit.url).netloc.lower()})
+        self.claimed: set[str] = set()  # canonical URLs already requested this run
+        self.wants: dict[str, Want] = {}  # canonical URL -> the crawl that parses it as a page
+        self.probed_hosts: set[str] = set()
+        self.transient: dict[str, tuple[Unit, str]] = {}  # failures awaiting their confirmation
+        self.confirmed: set[str] = set()
+        self.resource_keys: set[str] = set()  # URLs checked as resources (HEAD first)
+        self.counts = {"pages": 0, "links": 0, "problems": 0}
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        return spider
+
+    async def start(self):
+        for state in self.units.values():
+            url = state.unit.url
+            self.claimed.add(canonical_url(url))
+            self.wants[canonical_url(url)] = Want(state.unit.id, 0, HOME_SECTION, "home")
+            yield self._request(url, state.unit, "GET", self.on_page)
+
+    # --- requests -----------------------------------------------------------------------
+    def _request(self, url: str, unit: Unit, method: str, callback, **meta) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            method=method,
+            callback=callback,
+            errback=self.on_failure,
+            dont_filter=True,  # the spider deduplicates by canonical URL itself
+            meta={
+                "unit_id": unit.id,
+                "unit_host": urlsplit(unit.url).hostname,
+                "key": canonical_url(url),
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                **meta,
+            },
+        )
+
+    def _check(self, unit: Unit, link: Link):
+        """Request for checking a link that no one has claimed yet (None when claimed)."""
+        key = canonical_url(link.url)
+        if key in self.claimed:
+            return None
+        self.claimed.add(key)
+        if link.kind == PAGE:
+            return self._request(link.url, unit, "GET", self.on_page)
+        self.resource_keys.add(key)
+        return self._request(link.url, unit, "HEAD", self.on_resource)
+
+    def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str):
+        """Ask for an in-scope page to be crawled; the request when it is new."""
+        key = canonical_url(link.url)
+        known = self.wants.get(key)
+        if known is not None:
+            if depth < known.depth and known.unit_id == state.unit.id:
+                known.depth, known.section = depth, section
+            return None
+        if is_trap_path(link.url):
+            return None
+        self.wants[key] = Want(state.unit.id, depth, section)
+        if key in self.claimed:
+            return None  # in flight as a link check: parsed when it arrives
+        self.claimed.add(key)
+        return self._request(link.url, state.unit, "GET", self.on_page)
+
+    # --- responses ----------------------------------------------------------------------
+    def on_page(self, response):
+        """A GET answer: record it as a link result, and crawl it when a unit wants this page."""
+        key = response.meta["key"]
+        result = self._result(response, "GET")
+        self._record(key, result, response.meta)
+        yield from self._maybe_probe(response, result)
+        want = self.wants.get(key)
+        if want is None:
+            return
+        state = self.units[want.unit_id]
+        if want.role == "home":
+            state.home = result
+            state.public = bool(response.meta.get("unit_public"))
+            state.hosts.add(urlsplit(response.url).netloc.lower())  # where the home page redirected to
+        elif want.role == "column":
+            state.column = result
+        if result.status != 200 or result.challenge or not isinstance(response, TextResponse):
+            return
+        if want.role == "page":
+            if state.pages_crawled >= state.unit.max_pages:
+                state.pages_over_cap += 1
+                return
+        # Pages of the unit's own hosts only (a redirect may have left them).
+        if urlsplit(response.url).netloc.lower() not in state.hosts:
+            return
+        state.pages_crawled += 1
+        self.counts["pages"] += 1
+        links = extract_links(response.text, response.url)
+        self.store.put_page(state.unit.id, response.url, want.depth, want.section, want.role, {"title": result.title})
+        self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
+        if want.role == "home":
+            yield from self._after_home(state, links)
+            return
+        yield from self._follow(state, want, response.url, links)
+        self._report_progress()
+
+    def _after_home(self, state: UnitCrawl, links: list[Link]):
+        unit = state.unit
+        if unit.scope == "site":
+            yield from self._follow(state, Want(unit.id, 0, HOME_SECTION, "home"), unit.url, links)
+            return
+        column_url = unit.disclosure_url
+        state.column_found_by = "disclosure_url"
+        if column_url is None:
+            link = find_disclosure_link(links)
+            column_url = link.url if link else None
+            state.column_found_by = f"链接文字“{link.text}”" if link else ""
+        state.column_url = column_url
+        # Home-page links are checked after the crawl, so that pages the column also links
+        # are fetched once, as pages.
+        state.deferred_links = links
+        if column_url is None:
+            return
+        state.hosts.add(urlsplit(column_url).netloc.lower())
+        key = canonical_url(column_url)
+        self.wants[key] = Want(unit.id, 0, COLUMN_SECTION, "column")
+        if key not in self.claimed:
+            self.claimed.add(key)
+            yield self._request(column_url, unit, "GET", self.on_page)
+
+    def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
+        for link in links:
+            request = None
+            in_scope = link.kind == PAGE and urlsplit(link.url).netloc.lower() in state.hosts
+            if in_scope:
+                paginated = is_pagination(link, page_url)
+                depth = want.depth if paginated else want.depth + 1
+                section = want.section
+                if want.role == "column" and not paginated and link.text:
+                    section = link.text[:30]
+                if depth <= state.unit.max_depth:
+                    request = self._want_page(state, link, depth, section)
+            if request is None:
+                request = self._check(state.unit, link)
+            if request is not None:
+                yield request
+
+    def on_resource(self, response):
+        """Answer to a HEAD (or the GET fallback) for an attachment, image, stylesheet or script."""
+        key = response.meta["key"]
+        result = self._result(response, response.request.method)
+        refused = result.status is not None and result.status >= 400 and not result.challenge
+        if response.request.method == "HEAD" and refused:
+            yield self._get_after_head(response.request)
+            return
+        self._record(key, result, response.meta)
+
+    def _get_after_head(self, request) -> scrapy.Request:
+        # Servers that refuse HEAD (405/501) or mishandle it get a GET; only the headers are read.
+        retry = request.replace(method="GET", url=request.meta.get("redirect_urls", [request.url])[0])
+        retry.meta.update(headers_only=True)
+        for key in ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl", "retry_times"):
+            retry.meta.pop(key, None)
+        return retry
+
+    def on_failure(self, failure):
+        request = failure.request
+        meta = request.meta
+        if request.method == "HEAD" and not isinstance(failure.value, PrivateAddressBlocked):
+            yield self._get_after_head(request)
+            return
+        url = meta.get("redirect_urls", [request.url])[0]
+        redirects = list(meta.get("redirect_urls", []))
+        if redirects:
+            redirects.append(request.url)
+        self._record(meta["key"], failure_to_result(url, request.method, failure, redirects), meta)
+        want = self.wants.get(meta["key"])
+        if want is not None:
+            state = self.units[want.unit_id]
+            if want.role == "home":
+                state.home = result
+            elif want.role == "column":
+                state.column = result
+
+    def on_probe(self, response):
+        self.store.put_baseline(response.meta["probe_host"], self._result(response, "GET"))
+
+    def on_probe_failure(self, failure):
+        self.store.put_baseline(failure.request.meta["probe_host"],
+                                failure_to_result(failure.request.url, "GET", failure, []))
+
+    # --- facts --------------------------------------------------------------------------
+    def _result(self, response, method: str) -> FetchResult:
+        redirects = list(response.meta.get("redirect_urls", []))
+        url = redirects[0] if redirects else response.url
+        if redirects:
+            redirects.append(response.url)
+        title = heading = text = body = ""
+        if isinstance(response, TextResponse):
+            body = response.text
+            title = " ".join((response.xpath("//title//text()").get() or "").split())
+            heading = " ".join(" ".join(response.xpath("(//h1)[1]//text()").getall()).split())
+            parts = response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+            text = " ".join(" ".join(parts).split())[:TEXT_CHARS]
+        return FetchResult(
+            url=url,
+            method=method,
+            status=response.status,
+            final_url=response.url,
+            redirects=redirects,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+            title=title[:200],
+            heading=heading[:200],
+            text=text,
+            challenge=challenge_marker(response.status, body),
+            attempts=1 + response.meta.get("retry_times", 0),
+        )
+
+    def _record(self, key: str, result: FetchResult, meta: dict) -> None:
+        self.store.put_result(key, result)
+        if is_transient(result) and key not in self.confirmed:
+            self.transient[key] = (self.units[meta["unit_id"]].unit, result.url)
+        self.counts["links"] += 1
+        if result.error_kind or (result.status or 0) >= 400:
+            self.counts["problems"] += 1
+        self._report_progress()
+
+    def _maybe_probe(self, response, result: FetchResult):
+        """Fetch the host's fixed non-existent path once: its answer is the host's error baseline."""
+        if result.status != 200 or "html" not in result.content_type.lower():
+            return
+        parts = urlsplit(response.url)
+        host = parts.netloc.lower()
+        if host in self.probed_hosts:
+            return
+        self.probed_hosts.add(host)
+        unit = self.units[response.meta["unit_id"]].unit
+        yield scrapy.Request(
+            urlunsplit((parts.scheme, parts.netloc, PROBE_PATH, "", "")),
+            callback=self.on_probe,
+            errback=self.on_probe_failure,
+            dont_filter=True,
+            meta={"probe_host": host, "unit_host": urlsplit(unit.url).hostname,
+                  "handle_httpstatus_list": HANDLED_STATUSES, "dont_retry": True},
+        )
+
+    def _report_progress(self) -> None:
+        if self.progress is not None:
+            self.progress(dict(self.counts))
+
+    # --- end of the crawl ---------------------------------------------------------------
+    def on_idle(self, spider=None):
+        """First the deferred home-page links, then one confirmation of each transient failure."""
+        scheduled = False
+        for state in self.units.values():
+            links, state.deferred_links = state.deferred_links, []
+            for link in links:
+                request = self._check(state.unit, link)
+                if request is not None:
+                    self.crawler.engine.crawl(request)
+                    scheduled = True
+        if not scheduled:
+            scheduled = self._confirm_transient_failures()
+        self.store.commit()
+        if scheduled:
+            raise DontCloseSpider
+
+    def _confirm_transient_failures(self) -> bool:
+        """Timeouts, connection errors and 5xx get one more attempt before they become findings."""
+        pending, self.transient = self.transient, {}
+        for key, (unit, url) in pending.items():
+            self.confirmed.add(key)
+            if key in self.resource_keys:
+                request = self._request(url, unit, "GET", self.on_resource, headers_only=True)
+            else:
+                request = self._request(url, unit, "GET", self.on_page)
+            self.crawler.engine.crawl(request)
+        return bool(pending)
+
+    def on_closed(self, spider=None, reason: str = ""):
+        for unit_id, state in self.units.items():
+            stats = state.stats()
+            stats["close_reason"] = reason
+            self.store.put_unit(unit_id, stats)
+        self.store.commit()

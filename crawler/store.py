@@ -1,0 +1,111 @@
+"""The run store: the facts one run gathered, in SQLite, so memory does not grow with the site.
+
+Pages crawled, the (page, target) edges they carry, one fetch result per distinct URL, the
+error baseline of each host and per-unit crawl statistics. The report is built from here after
+the crawl.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from checks.facts import FetchResult, Link
+from checks.link_checks import CarriedLink
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (url TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS baselines (host TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (
+    unit_id TEXT NOT NULL, url TEXT NOT NULL, depth INTEGER NOT NULL, section TEXT NOT NULL,
+    role TEXT NOT NULL, facts TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (unit_id, url));
+CREATE TABLE IF NOT EXISTS edges (
+    unit_id TEXT NOT NULL, page_url TEXT NOT NULL, section TEXT NOT NULL, key TEXT NOT NULL,
+    url TEXT NOT NULL, text TEXT NOT NULL, tag TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id);
+CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+"""
+
+
+def _encode(result: FetchResult) -> str:
+    return json.dumps(dataclasses.asdict(result), ensure_ascii=False)
+
+
+def _decode(data: str) -> FetchResult:
+    return FetchResult(**json.loads(data))
+
+
+class RunStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(SCHEMA)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+
+    def close(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    # --- written during the crawl -------------------------------------------------------
+    def put_result(self, key: str, result: FetchResult) -> None:
+        self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, _encode(result)))
+
+    def put_baseline(self, host: str, result: FetchResult) -> None:
+        self.db.execute("INSERT OR REPLACE INTO baselines VALUES (?, ?)", (host, _encode(result)))
+
+    def put_page(self, unit_id: str, url: str, depth: int, section: str, role: str, facts: dict | None = None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+            (unit_id, url, depth, section, role, json.dumps(facts or {}, ensure_ascii=False)),
+        )
+
+    def put_edges(self, unit_id: str, page_url: str, section: str, links: list[tuple[str, Link]]) -> None:
+        self.db.executemany(
+            "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(unit_id, page_url, section, key, link.url, link.text, link.tag, link.kind) for key, link in links],
+        )
+
+    def put_unit(self, unit_id: str, data: dict) -> None:
+        self.db.execute("INSERT OR REPLACE INTO units VALUES (?, ?)", (unit_id, json.dumps(data, ensure_ascii=False)))
+
+    # --- read for the report ------------------------------------------------------------
+    def result(self, key: str) -> FetchResult | None:
+        row = self.db.execute("SELECT data FROM results WHERE url = ?", (key,)).fetchone()
+        return _decode(row[0]) if row else None
+
+    def baseline(self, host: str) -> FetchResult | None:
+        row = self.db.execute("SELECT data FROM baselines WHERE host = ?", (host,)).fetchone()
+        return _decode(row[0]) if row else None
+
+    def carried_links(self, unit_id: str) -> Iterator[CarriedLink]:
+        """Every distinct (page, target) pair of the unit, with the link as the page has it."""
+        rows = self.db.execute(
+            "SELECT page_url, MIN(section), url, MAX(text), MIN(tag), MIN(kind) FROM edges WHERE unit_id = ?"
+            " GROUP BY page_url, url ORDER BY page_url, url",
+            (unit_id,),
+        )
+        for page_url, section, url, text, tag, kind in rows:
+            yield CarriedLink(page_url, section, Link(url, text, tag, kind))
+
+    def links_checked(self, unit_id: str) -> int:
+        row = self.db.execute(
+            "SELECT COUNT(DISTINCT e.key) FROM edges e JOIN results r ON r.url = e.key WHERE e.unit_id = ?",
+            (unit_id,),
+        ).fetchone()
+        return row[0]
+
+    def pages(self, unit_id: str) -> list[tuple[str, int, str, str, dict]]:
+        rows = self.db.execute(
+            "SELECT url, depth, section, role, facts FROM pages WHERE unit_id = ? ORDER BY depth, url", (unit_id,)
+        )
+        return [(url, depth, section, role, json.loads(facts)) for url, depth, section, role, facts in rows]
+
+    def unit(self, unit_id: str) -> dict:
+        row = self.db.execute("SELECT data FROM units WHERE unit_id = ?", (unit_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
