@@ -1,0 +1,366 @@
+"""Links of a page, and the URL rules of the crawl (SPEC §6).
+
+Pure functions over text, without Scrapy: the spider calls them on every page, so they are on
+the hot path (lxml, one pass) and must survive whatever a government CMS serves.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+from w3lib.url import canonicalize_url, safe_url_string
+
+from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
+
+# The attribute that carries the URL, per tag (SPEC §6).
+URL_ATTRIBUTES = {
+    "a": "href",
+    "area": "href",
+    "img": "src",
+    "link": "href",
+    "script": "src",
+    "iframe": "src",
+    "frame": "src",
+}
+_EMBEDDED_TAGS = {"img", "link", "script"}  # what the page loads itself, not links one follows
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    "pdf ofd ceb cebx caj txt csv rtf doc docx dot wps xls xlsx xlsm et ppt pptx pps dps "
+    "odt ods odp tif tiff zip rar 7z gz tgz bz2 xz tar mp3 mp4 avi wmv flv mov swf "
+    "exe msi apk".split()
+)
+RESOURCE_EXTENSIONS = frozenset(
+    "jpg jpeg png gif bmp webp svg ico css js mjs json woff woff2 ttf otf eot".split()
+)
+
+_TRIMMED = "".join(map(chr, range(0x21)))  # C0 controls and space: browsers trim them off URLs
+_REMOVED = dict.fromkeys(map(ord, "\t\n\r"))  # and drop these anywhere inside
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_ABSOLUTE_HTTP = re.compile(r"https?://", re.IGNORECASE)
+# Characters an XML tree cannot hold: libxml2 would turn them into U+FFFD, or give up.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Link]:
+    """Every link of the page, made absolute as a browser would request it, in document order.
+
+    `encoding` is the page's: browsers percent-encode the query in it (the path in UTF-8).
+    Links a browser does not request over HTTP (mailto:, tel:, javascript:, data:, a bare
+    #fragment, other schemes) are left out, and so are URLs nothing can request (a port out of
+    range). Never raises: from a broken document it returns what could be read.
+    """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    base_href, found = _scan(html)
+    base = page_url
+    if base_href is not None:
+        # The first <base href>, itself relative to the page; ignored when unusable, as browsers do.
+        base = _resolve(base_href, page_url, encoding) or page_url
+    resolved: dict[str, str | None] = {}  # navigation repeats the same hrefs many times
+    links: dict[Link, None] = {}  # an ordered set
+    for tag, href, text in found:
+        if href not in resolved:
+            resolved[href] = _resolve(href, base, encoding)
+        url = resolved[href]
+        if url is not None:
+            links.setdefault(Link(url, text, tag, link_kind(url, tag)))
+    return list(links)
+
+
+def link_kind(url: str, tag: str) -> str:
+    """PAGE, RESOURCE or ATTACHMENT: decides how the link is checked, and whether it is crawled."""
+    if tag in _EMBEDDED_TAGS:
+        return RESOURCE
+    # String operations rather than urlsplit: this runs for every link of every page.
+    path = url.partition("://")[2].partition("?")[0].partition("#")[0]
+    name = path.partition("/")[2].rpartition("/")[2].partition(";")[0]
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension in ATTACHMENT_EXTENSIONS:
+        return ATTACHMENT
+    if extension in RESOURCE_EXTENSIONS:
+        return RESOURCE
+    return PAGE
+
+
+def _resolve(href: str, base: str, encoding: str) -> str | None:
+    """The URL a browser requests for `href` on a page at `base`, or None when it requests none."""
+    href = href.strip(_TRIMMED).translate(_REMOVED)
+    if not href or href.startswith("#"):
+        return None
+    scheme = _SCHEME.match(href)
+    if scheme and scheme[1].lower() not in ("http", "https"):
+        return None  # mailto:, tel:, javascript:, data: and the like
+    try:
+        if not _ABSOLUTE_HTTP.match(href):
+            # Browsers read '\' as '/' in an http(s) path; urljoin must too, to resolve '..\x'.
+            cut = min((i for i in (href.find("?"), href.find("#")) if i >= 0), default=len(href))
+            href = urljoin(base, href[:cut].replace("\\", "/") + href[cut:])
+        try:
+            url = safe_url_string(href, encoding)
+        except UnicodeEncodeError:  # a character the page's encoding lacks: browsers use UTF-8
+            url = safe_url_string(href, "utf-8")
+    except ValueError:  # a port out of range or a broken IPv6 address: nothing to request
+        return None
+    url = url.partition("#")[0]
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _squash(text: str | None) -> str:
+    return " ".join(text.split()) if text else ""
+
+
+def _scan(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """The first <base href>, and (tag, raw URL, text) of every link element in document order."""
+    data = _XML_UNSAFE.sub("", html).encode("utf-8", "replace")  # 'replace': lone surrogates
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8",  # the page is decoded already: a <meta charset> must not re-decode it
+        recover=True,
+        huge_tree=True,  # long one-line pages and deep nesting beyond libxml2's default limits
+        remove_comments=True,
+        no_network=True,
+    )
+    try:
+        root = lxml.html.document_fromstring(data, parser=parser)
+    except lxml.etree.LxmlError:  # nothing but white space and comments
+        return None, []
+    if any(e.type == lxml.etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        # libxml2 stops reading at a nesting depth of a few thousand (thousands of unclosed
+        # <span>s on one broken list page): the rest of the links would be lost.
+        return _scan_without_depth_limit(html)
+    base_href = next((b.get("href") for b in root.iter("base") if b.get("href") is not None), None)
+    found = []
+    for element in root.iter(*URL_ATTRIBUTES):
+        href = element.get(URL_ATTRIBUTES[element.tag])
+        if href is not None:
+            found.append((element.tag, href, _element_text(element)))
+    return base_href, found
+
+
+def _element_text(element) -> str:
+    """What the link says: an anchor's text, else the alt or title of its image, else its own."""
+    if element.tag == "a":
+        text = _squash(element.text_content())
+        if text:
+            return text
+        for image in element.iter("img"):
+            text = _alt_or_title(image.get)
+            if text:
+                return text
+    return _alt_or_title(element.get)
+
+
+def _alt_or_title(get) -> str:
+    return _squash(get("alt")) or _squash(get("title"))
+
+
+def _scan_without_depth_limit(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """_scan by the standard library's tokenizer, which keeps no tree and so has no depth limit."""
+    scanner = _LinkScanner()
+    try:
+        scanner.feed(html)
+        scanner.close()
+    except AssertionError:  # html.parser's reaction to some malformed <![ ... ]> sections
+        pass
+    scanner.close_anchor()
+    return scanner.base_href, [tuple(item) for item in scanner.found]
+
+
+class _LinkScanner(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.base_href: str | None = None
+        self.found: list[list[str]] = []  # [tag, href, text]; an open anchor's text comes later
+        self._anchor: tuple[int, list[str], list[str]] | None = None  # index, text, image texts
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value for name, value in attrs if value is not None}
+        if tag == "base" and self.base_href is None:
+            self.base_href = attributes.get("href")
+        if tag == "a":
+            self.close_anchor()  # an <a> inside an <a> ends the first one, as in browsers
+        if tag == "img" and self._anchor is not None:
+            self._anchor[2].append(_alt_or_title(attributes.get))
+        href = attributes.get(URL_ATTRIBUTES.get(tag, ""))
+        if href is None:
+            return
+        self.found.append([tag, href, _alt_or_title(attributes.get)])
+        if tag == "a":
+            self._anchor = (len(self.found) - 1, [], [])
+
+    def handle_data(self, data):
+        if self._anchor is not None:
+            self._anchor[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self.close_anchor()
+
+    def close_anchor(self):
+        if self._anchor is None:
+            return
+        index, parts, image_texts = self._anchor
+        own = self.found[index][2]
+        text = _squash("".join(parts)) or next((t for t in image_texts if t), "") or own
+        self.found[index][2] = text
+        self._anchor = None
+
+
+# --- canonical URLs -------------------------------------------------------------------------
+
+_SESSION_PATH_PARAM = re.compile(r";jsessionid=[^/;?#]*", re.IGNORECASE)
+_SESSION_KEYS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "session_id"})
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+_CANONICAL_ROUNDS = 8
+
+
+def canonical_url(url: str) -> str:
+    """The key of "fetched once per run": equal for URLs that name the same resource.
+
+    Lowercase scheme and host, no default port, no fragment, dot segments resolved, query sorted,
+    session ids dropped (a crawler without cookies gets a new one on every page, a classic trap).
+    Idempotent, and never raises: text that is no URL is returned trimmed.
+    """
+    # canonicalize_url is not idempotent on every input ('a%2ehttp://'), and dropping a session
+    # id can expose a dot segment ('/a/..;jsessionid=1/b') or normalising one reveal a session
+    # id (a tab inside '?\tsid=1'): repeat until nothing changes, one or two rounds in practice.
+    current = url.strip()
+    for _ in range(_CANONICAL_ROUNDS):
+        normalised = _canonical_once(current)
+        if normalised == current:
+            break
+        current = normalised
+    return current
+
+
+def _canonical_once(url: str) -> str:
+    try:
+        url = canonicalize_url(_without_session(url))
+    except ValueError:  # a port out of range, a broken IPv6 address
+        return url
+    scheme, _, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    default_port = _DEFAULT_PORTS.get(scheme)
+    if default_port and netloc.endswith(default_port):
+        url = f"{scheme}://{netloc.removesuffix(default_port)}{slash}{path}"
+    return url
+
+
+def _without_session(url: str) -> str:
+    path, mark, query = url.partition("?")
+    path = _SESSION_PATH_PARAM.sub("", path)
+    if query:
+        query, hash_mark, fragment = query.partition("#")
+        kept = [pair for pair in query.split("&") if not _is_session_key(pair.partition("=")[0])]
+        query = "&".join(kept) + hash_mark + fragment
+        mark = mark if query else ""
+    return path + mark + query
+
+
+def _is_session_key(key: str) -> bool:
+    key = unquote(key).lower()
+    return key in _SESSION_KEYS or key.startswith("aspsessionid")
+
+
+# --- traps and pagination -------------------------------------------------------------------
+
+MAX_URL_LENGTH = 2000
+MAX_PATH_SEGMENTS = 15
+MAX_SEGMENT_REPEATS = 2
+
+
+def is_trap_path(url: str) -> bool:
+    """A URL of an endless space: ever deeper relative paths ('a/b/a/b/a/b/'), or absurd length."""
+    if len(url) > MAX_URL_LENGTH:
+        return True
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a broken IPv6 host: no page to crawl there
+        return True
+    segments = [segment for segment in path.split("/") if segment]
+    if len(segments) > MAX_PATH_SEGMENTS:
+        return True
+    return any(count > MAX_SEGMENT_REPEATS for count in Counter(segments).values())
+
+
+# Pager link texts, once white space and brackets are stripped ('[下一页]', '下一页>>').
+_PAGER_WORDS = frozenset(
+    "下一页 上一页 下页 上页 前一页 后一页 尾页 末页 最后一页 next prev previous last".split()
+)
+_PAGER_DECORATION = re.compile(r"[\s\[\]【】()（）<>《》«»‹›|]+")
+_PAGER_ARROWS = re.compile(r"[<>«»‹›]{1,3}")
+_PAGE_NUMBER_TEXT = re.compile(r"第?(\d{1,4})页?")
+_PAGE_QUERY_KEYS = frozenset({"currentpage", "curpage", "page", "pageno", "pagenum", "pageindex"})
+# '302275-2.html' (the customs CMS), 'index_1.html' (TRS): page n of the list '<stem>.html'.
+# Page numbers have at most 4 digits; longer ones are article ids ('t20210101_4567890.html').
+_PAGE_EXTENSION = r"\.(?:s?html?|jsp|aspx?|php)"
+_NUMBERED_PAGE = re.compile(rf"(?P<stem>[\w.-]*?)[-_](?P<n>\d{{1,4}}){_PAGE_EXTENSION}", re.I)
+# The first page of a list: '<stem>.html', or the folder itself (an empty name).
+_LIST_PAGE = re.compile(rf"(?P<stem>[\w.-]*){_PAGE_EXTENSION}|", re.I)
+
+
+def is_pagination(link: Link, page_url: str) -> bool:
+    """Whether `link` turns a page of the list `page_url` is on (pagination is not a hop).
+
+    Recognised by its text (下一页, 尾页, », a bare page number), or by its URL: a page-number
+    query (currentPage=2, also on another path: /eportal/ui?pageId=<list id>&currentPage=2),
+    '<list>-<n>.html' / 'index_<n>.html' beside the list page, or back from there to the list's
+    first page. Only links on the same host count.
+    """
+    if link.tag not in ("a", "area"):
+        return False
+    try:
+        target, page = urlsplit(link.url), urlsplit(page_url)
+    except ValueError:
+        return False
+    if target.netloc.lower() != page.netloc.lower():
+        return False
+    label = _PAGER_DECORATION.sub("", link.text)
+    if label.lower() in _PAGER_WORDS or (not label and _PAGER_ARROWS.search(link.text)):
+        return True
+    page_dir, _, page_name = page.path.rpartition("/")
+    if _has_page_number(target.query) and (
+        target.path == page.path or page_dir.rpartition("/")[2] in _query_values(target.query)
+    ):
+        return True
+    target_dir, _, target_name = target.path.rpartition("/")
+    if target_dir != page_dir:
+        return False
+    list_stems = {"index", page_dir.rpartition("/")[2], _stem(page_name)}
+    numbered = _NUMBERED_PAGE.fullmatch(target_name)
+    if numbered and numbered["stem"] in list_stems:
+        return True  # page n of this list
+    if _NUMBERED_PAGE.fullmatch(page_name):
+        first = _LIST_PAGE.fullmatch(target_name)
+        if first and (first["stem"] or "index") in list_stems:
+            return True  # from page n back to the first page of the list
+    number = _PAGE_NUMBER_TEXT.fullmatch(label)
+    if number:
+        # A bare "2" in a pager: its number must be in the URL, or it is a numbered list item.
+        return re.search(rf"(?<!\d){number[1]}(?!\d)", f"{target_name}?{target.query}") is not None
+    return False
+
+
+def _stem(name: str) -> str:
+    """The list a page name belongs to: '302275-2.html' and '302275.html' -> '302275'."""
+    numbered = _NUMBERED_PAGE.fullmatch(name)
+    if numbered:
+        return numbered["stem"]
+    return name.rpartition(".")[0] or name
+
+
+def _has_page_number(query: str) -> bool:
+    return any(
+        key.lower() in _PAGE_QUERY_KEYS and value.isdigit()
+        for key, value in parse_qsl(query, keep_blank_values=True)
+    )
+
+
+def _query_values(query: str) -> set[str]:
+    return {value for _, value in parse_qsl(query, keep_blank_values=True)}
