@@ -1,0 +1,95 @@
+"""`python -m crawler.demo serve --dir DIR --today YYYY-MM-DD`: run the demo web until stopped.
+
+Starts the DNS and HTTP servers on 127.0.0.1, writes DIR/sites.yaml and DIR/truth.json, then
+DIR/demo.json LAST (atomically): a reader that sees demo.json knows everything is up. Serves
+until SIGTERM or SIGINT (or until --parent-pid is gone), removes demo.json and exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from crawler.demo.generator import DOWNLOAD_TIMEOUT_SECONDS, SLOW_PAGE_SECONDS, SLOW_TIMEOUT_SECONDS
+from crawler.demo.server import DemoServers
+
+# Asia/Shanghai has had no daylight saving since 1991: a fixed offset needs no tz database.
+SHANGHAI = timezone(timedelta(hours=8))
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+    directory.mkdir(parents=True, exist_ok=True)
+    ready_file = directory / "demo.json"
+    ready_file.unlink(missing_ok=True)
+    servers = DemoServers(today)
+    web = servers.start()
+    try:
+        sites_path, truth_path = directory / "sites.yaml", directory / "truth.json"
+        write_atomically(sites_path, web.sites_yaml())
+        write_atomically(truth_path, json.dumps(web.truth(), ensure_ascii=False, indent=2) + "\n")
+        info = {
+            "nameserver": servers.dns.address,
+            "http_port": web.ports.http,
+            "refused_port": web.ports.refused,
+            "tls_error_port": web.ports.tls_error,
+            "pid": os.getpid(),
+            "timeout_seconds": DOWNLOAD_TIMEOUT_SECONDS,
+            "slow_timeout_seconds": SLOW_TIMEOUT_SECONDS,
+            "slow_page_seconds": SLOW_PAGE_SECONDS,
+            "today": today.isoformat(),
+            "sites": str(sites_path.resolve()),
+            "truth": str(truth_path.resolve()),
+            "hosts": sorted(web.hosts),
+        }
+        write_atomically(ready_file, json.dumps(info, indent=2) + "\n")
+        while not stop.wait(PARENT_CHECK_SECONDS):
+            # A parent that died without stopping us (a crashed test run) leaves us re-parented.
+            if parent_pid is not None and os.getppid() != parent_pid:
+                break
+    finally:
+        ready_file.unlink(missing_ok=True)
+        servers.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.demo", description="The bundled demo customs web (SPEC §10).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser(
+        "serve", help="serve the demo web on 127.0.0.1 until SIGTERM/SIGINT",
+        description="Start the demo DNS and HTTP servers on 127.0.0.1, write DIR/sites.yaml, DIR/truth.json "
+        "and, once everything is up, DIR/demo.json; serve until SIGTERM or SIGINT.",
+    )
+    serve_parser.add_argument("--dir", required=True, type=Path, help="where to write sites.yaml, truth.json, demo.json")
+    serve_parser.add_argument("--today", type=_date, default=datetime.now(SHANGHAI).date(),
+                              help="the date the web is generated for (default: today in Asia/Shanghai)")
+    serve_parser.add_argument("--parent-pid", type=int, help="exit when this process (the launcher) is gone")
+    args = parser.parse_args(argv)
+    return serve(args.dir, args.today, args.parent_pid)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
