@@ -33,7 +33,8 @@ def _fetch(data: dict | None) -> FetchResult | None:
 def assess_unit(store: RunStore, unit: Unit) -> UnitReport:
     stats = store.unit(unit.id)
     home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
-    findings = site_findings(unit.id, unit.url, home, stats.get("column_url"), column, unit.scope == "disclosure")
+    scope = stats.get("scope", unit.scope)
+    findings = site_findings(unit.id, unit.url, home, stats.get("column_url"), column, scope == "disclosure")
     reachable = not any(f.check == "site_unreachable" and f.page_url == unit.url for f in findings)
     blocked = any(f.check == "link_blocked" for f in findings)
     findings += link_findings(

@@ -134,11 +134,11 @@ def _options(args, out_dir: Path):
     )
 
 
-def _execute(units, options, progress=None) -> tuple[int, object]:
+def _execute(units, options, progress=None, site_when_no_column=False) -> tuple[int, object]:
     from crawler.runner import RunFailed, run_audit
 
     try:
-        return EXIT_OK, run_audit(units, options, progress)
+        return EXIT_OK, run_audit(units, options, progress, site_when_no_column)
     except RunFailed as exc:
         Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_FAILED, None
@@ -155,13 +155,14 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     target = args.target
-    if "://" in target or "." in target or "/" in target:
-        unit = unit_from_url(target, scope=args.scope)
+    is_url = "://" in target or "." in target or "/" in target
+    if is_url:
+        unit = unit_from_url(target, scope=args.scope or "disclosure")
     else:
         unit = load_sites(args.sites).select([target])[0]
     options = _options(args, Path(args.out) / "spot")
     with live_progress(unit.name) as progress:
-        code, outcome = _execute([unit], options, progress)
+        code, outcome = _execute([unit], options, progress, site_when_no_column=is_url and not args.scope)
     if outcome is None:
         return code
     findings = outcome.reports[0].findings

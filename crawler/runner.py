@@ -83,7 +83,7 @@ def check_nameservers(options: RunOptions, units: list[Unit]) -> None:
     resolver.probe(probe_resolver, host or "localhost")
 
 
-def run_audit(units: list[Unit], options: RunOptions, progress=None) -> RunOutcome:
+def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_no_column: bool = False) -> RunOutcome:
     """Crawl `units`, write `options.out_dir/<run-id>/`, and return what was found."""
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
@@ -95,12 +95,11 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None) -> RunOutco
     store = RunStore(run_dir / "crawl.sqlite")
     process = CrawlerProcess(crawl_settings(options, run_dir / "crawl.log"))
     crawler = process.create_crawler(AuditSpider)
-    process.crawl(crawler, units=units, store=store, scope_override=options.scope, progress=progress)
+    process.crawl(crawler, units=units, store=store, scope_override=options.scope, progress=progress,
+                  site_when_no_column=site_when_no_column)
     process.start()
     finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
 
-    if options.scope:
-        units = [Unit(**{**unit.__dict__, "scope": options.scope}) for unit in units]
     reports = [assess_unit(store, unit) for unit in units]
     store.close()
     run_info = {

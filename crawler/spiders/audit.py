@@ -37,6 +37,7 @@ class UnitCrawl:
 
     unit: Unit
     hosts: set[str]  # netlocs whose pages are in scope
+    scope: str = "disclosure"  # the unit's scope, or "site" for a spot-checked URL without a column
     pages_crawled: int = 0
     pages_over_cap: int = 0
     home: FetchResult | None = None
@@ -55,6 +56,7 @@ class UnitCrawl:
             "column": self.column.__dict__ if self.column else None,
             "column_found_by": self.column_found_by,
             "public": self.public,
+            "scope": self.scope,
         }
 
 
@@ -109,15 +111,16 @@ class AuditSpider(scrapy.Spider):
     name = "audit"
 
     def __init__(self, units: list[Unit], store: RunStore, scope_override: str | None = None,
-                 progress: Callable[[dict], None] | None = None, **kwargs):
+                 progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.store = store
         self.progress = progress
+        # SPEC §3: a spot-checked URL whose home page has no disclosure column is crawled as a site.
+        self.site_when_no_column = site_when_no_column
         self.units: dict[str, UnitCrawl] = {}
         for unit in units:
-            if scope_override:
-                unit = Unit(**{**unit.__dict__, "scope": scope_override})
-            self.units[unit.id] = UnitCrawl(unit, {urlsplit(unit.url).netloc.lower()})
+            scope = scope_override or unit.scope
+            self.units[unit.id] = UnitCrawl(unit, {urlsplit(unit.url).netloc.lower()}, scope)
         self.claimed: set[str] = set()  # canonical URLs already requested this run
         self.wants: dict[str, Want] = {}  # canonical URL -> the crawl that parses it as a page
         self.probed_hosts: set[str] = set()
@@ -224,15 +227,18 @@ class AuditSpider(scrapy.Spider):
 
     def _after_home(self, state: UnitCrawl, links: list[Link]):
         unit = state.unit
-        if unit.scope == "site":
-            yield from self._follow(state, Want(unit.id, 0, HOME_SECTION, "home"), unit.url, links)
-            return
         column_url = unit.disclosure_url
         state.column_found_by = "disclosure_url"
-        if column_url is None:
+        if column_url is None and state.scope == "disclosure":
             link = find_disclosure_link(links)
             column_url = link.url if link else None
             state.column_found_by = f"链接文字“{link.text}”" if link else ""
+            if link is None and self.site_when_no_column:
+                state.scope = "site"
+        if state.scope == "site":
+            state.column_found_by = ""
+            yield from self._follow(state, Want(unit.id, 0, HOME_SECTION, "home"), unit.url, links)
+            return
         state.column_url = column_url
         # Home-page links are checked after the crawl, so that pages the column also links
         # are fetched once, as pages.

@@ -1,0 +1,69 @@
+"""Bad input on the command line: exit code 2 and one clear line, never a traceback."""
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args, cwd=ROOT, timeout=60):
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def assert_one_line_error(result, *words):
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def closed_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unknown_unit(tmp_path):
+    assert_one_line_error(run_cli("run", "--unit", "atlantis", "--out", str(tmp_path)), "atlantis")
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("units:\n  - id: a\n    name: A\n    url: [unclosed\n", encoding="utf-8")
+    assert_one_line_error(run_cli("run", "--sites", str(sites), "--out", str(tmp_path)), str(sites))
+
+
+def test_url_without_scheme_in_sites(tmp_path):
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("units:\n  - id: a\n    name: A\n    url: www.customs.gov.cn\n", encoding="utf-8")
+    assert_one_line_error(run_cli("run", "--sites", str(sites), "--out", str(tmp_path)), f"{sites}:4")
+
+
+def test_missing_sites_file(tmp_path):
+    assert_one_line_error(run_cli("run", "--sites", str(tmp_path / "nope.yaml"), "--out", str(tmp_path)), "nope.yaml")
+
+
+def test_bad_option_values(tmp_path):
+    assert_one_line_error(run_cli("run", "--today", "2021-13-01"), "2021-13-01")
+    assert_one_line_error(run_cli("run", "--nameserver", "dns.example"), "dns.example")
+    assert_one_line_error(run_cli("run", "--concurrency", "0"), "0")
+    assert_one_line_error(run_cli("frobnicate"), "frobnicate")
+
+
+def test_unreachable_nameserver(tmp_path):
+    port = closed_udp_port()
+    result = run_cli("check", "http://nanjing.customs-demo.test/", "--nameserver", f"127.0.0.1:{port}",
+                     "--timeout", "2", "--out", str(tmp_path))
+    assert_one_line_error(result, "nameserver")
+
+
+@pytest.mark.parametrize("command", ["run", "check", "demo"])
+def test_help(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0 and "--nameserver" in result.stdout
