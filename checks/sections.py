@@ -1,0 +1,666 @@
+"""Sections of a disclosure column: discovery, list parsing, and the section findings.
+
+A section is found by what the page says, never by its URL: the text of a navigation link or a
+heading, normalised (full-width/half-width, spaces, 【】 and trailing counts ignored) and
+compared with the names in rules.yaml. List pages are read by their structure (repeated
+entries with a link and usually a date), so other CMSs and layouts work as well as the customs
+sites' own; CMS class names are only hints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin
+
+import lxml.html
+from lxml import etree
+
+from checks.dates import item_date, remove_dates, shanghai_today
+from checks.findings import Finding
+from checks.rules import Rules, SectionRule
+
+COLUMN_NAME = "政府信息公开专栏"
+
+# --- HTML helpers (also used by checks.metadata) ----------------------------------------------
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_NOT_CONTENT = ("script", "style", "noscript", "template", "textarea", "select")
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement:
+    """A parsed document; never raises on empty or odd markup."""
+    # lxml refuses a str that still declares its byte encoding
+    html = _XML_DECLARATION.sub("", html or "")
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+def drop_non_content(root: lxml.html.HtmlElement) -> None:
+    """Remove scripts, styles, form widgets and comments, keeping the text that follows them."""
+    for element in list(root.iter(etree.Comment, *_NOT_CONTENT)):
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
+def base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
+    bases = root.xpath("//base/@href")
+    return urljoin(page_url, bases[0].strip()) if bases and bases[0].strip() else page_url
+
+
+def text_of(element: lxml.html.HtmlElement) -> str:
+    """The element's text with white space collapsed (NFKC: full-width forms become half-width)."""
+    text = unicodedata.normalize("NFKC", " ".join(element.itertext()))
+    return " ".join(text.split())
+
+
+_URLISH = re.compile(r"^(?:https?:|/|\./|\.\./)|\.s?html?\b|\?", re.I)
+_QUOTED_URL = re.compile(r"""['"]((?:https?:|/|\./|\.\./)[^'"\s]+|[^'"\s]+\.s?html?(?:\?[^'"\s]*)?)['"]""", re.I)
+
+
+def link_url(anchor: lxml.html.HtmlElement, base: str) -> str | None:
+    """Where an anchor leads, absolute and without fragment; None for script/mail/fragment links.
+
+    Some CMSs (easysite) put the target of pager links in a `tagname` attribute or an onclick
+    handler and leave href as javascript: — those targets are read too.
+    """
+    href = (anchor.get("href") or "").strip()
+    if href and not href.startswith("#") and not re.match(r"(?i)(javascript|mailto|tel|data):", href):
+        return urldefrag(urljoin(base, href))[0]
+    tagname = (anchor.get("tagname") or "").strip()
+    if tagname and "[" not in tagname and _URLISH.search(tagname):
+        return urldefrag(urljoin(base, tagname))[0]
+    quoted = _QUOTED_URL.search(anchor.get("onclick") or "")
+    if quoted:
+        return urldefrag(urljoin(base, quoted.group(1)))[0]
+    return None
+
+
+def anchor_text(anchor: lxml.html.HtmlElement) -> str:
+    """The anchor text, else the title attribute, else the alt of an image inside."""
+    text = text_of(anchor)
+    if text:
+        return text
+    for value in [anchor.get("title")] + anchor.xpath(".//img/@alt"):
+        if value and value.strip():
+            return " ".join(unicodedata.normalize("NFKC", value).split())
+    return ""
+
+
+def _class_tokens(element: lxml.html.HtmlElement) -> list[str]:
+    value = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return [token for token in re.split(r"[^a-z0-9]+", value) if token]
+
+
+def _hinted(element: lxml.html.HtmlElement, pattern: re.Pattern, depth: int = 50) -> bool:
+    """Whether the element or one of its ancestors (up to `depth`) has a class/id matching."""
+    node = element
+    while node is not None and depth >= 0:
+        if isinstance(node.tag, str) and any(pattern.search(token) for token in _class_tokens(node)):
+            return True
+        node = node.getparent()
+        depth -= 1
+    return False
+
+
+def _inside(element: lxml.html.HtmlElement, tags: set[str]) -> bool:
+    return any(ancestor.tag in tags for ancestor in element.iterancestors())
+
+
+# --- section names ----------------------------------------------------------------------------
+
+_DECORATION = re.compile(r"[【】\[\]《》〈〉「」『』〖〗<>«»‹›·•●◆◇■□▪▶►→※★☆|:：]")
+_TRAILER = re.compile(r"(?:更多|more|\+|\.{2,}|…+|\(\d+\)|\d+(?:条|项|篇|个|件)?)$", re.I)
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\([一二三四五六七八九十\d]+\))")
+# "南京海关政府信息公开指南", "本关规范性文件": a unit's name before a section name
+_UNIT_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{0,8}?海关(?:总署)?|本关|我关)")
+
+
+def normalize_name(text: str) -> str:
+    """A section name as compared: NFKC, no spaces or brackets, no ordinal, count or 'more'."""
+    name = unicodedata.normalize("NFKC", text or "")
+    name = _DECORATION.sub("", "".join(name.split()))
+    previous = None
+    while previous != name:
+        previous = name
+        name = _TRAILER.sub("", name)
+    return _ORDINAL.sub("", name)
+
+
+def match_section(text: str, rules: Rules) -> SectionRule | None:
+    """The section of `rules` a link or heading text names, or None."""
+    name = normalize_name(text)
+    if not name or len(name) > 40:
+        return None
+    candidates = {name, _UNIT_PREFIX.sub("", name, count=1)}
+    for section in rules.sections:
+        if any(normalize_name(known) in candidates for known in section.names):
+            return section
+    return None
+
+
+@dataclass(frozen=True)
+class SectionRef:
+    """A section as the column page names it. `url` None: the section is on the column page itself
+    (a heading without a link of its own)."""
+
+    name_on_page: str
+    url: str | None
+
+
+# h1-h6 and the elements CMS templates use for titles of blocks and tabs
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "dt", "th", "caption", "legend", "strong", "b"}
+_TITLE_HINT = re.compile(r"^(?:.*tit.*|.*head.*|hd|bt|lm|.*lanmu.*|.*column.*|.*caption.*|.*name.*"
+                         r"|tab.*|cur.*|on|active|selected)$")
+_CRUMB_HINT = re.compile(r"crumb|location|position|dqwz|weizhi|curpath|navpath")
+_MORE = re.compile(r"^(?:更多|more|>>|»)", re.I)
+
+
+def find_sections(column_html: str, column_url: str, rules: Rules) -> dict[str, SectionRef | None]:
+    """Each section of `rules` (canonical name) as found on the disclosure column page, or None.
+
+    A link names a section by its text; a heading (h1-h6, title-like elements, the last step of
+    the breadcrumb, the page title) names one on the page itself, taking the link inside it or
+    the 'more' link beside it when there is one.
+    """
+    root = parse_html(column_html)
+    base = base_url(root, column_url)
+    drop_non_content(root)
+    found: dict[str, SectionRef] = {}
+
+    for anchor in root.iter("a", "area"):
+        text = anchor_text(anchor)
+        section = match_section(text, rules)
+        url = link_url(anchor, base)
+        if section is not None and url and section.canonical not in found:
+            found[section.canonical] = SectionRef(text, url)
+
+    for text, element in _heading_texts(root):
+        section = match_section(text, rules)
+        if section is not None and section.canonical not in found:
+            found[section.canonical] = SectionRef(text, _heading_link(element, base))
+
+    return {section.canonical: found.get(section.canonical) for section in rules.sections}
+
+
+def _heading_texts(root: lxml.html.HtmlElement):
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag in ("a", "html", "body"):
+            continue
+        if element.tag in _HEADING_TAGS or any(_TITLE_HINT.match(t) for t in _class_tokens(element)):
+            yield text_of(element), element
+        elif element.tag == "title":
+            for part in re.split(r"[-_|—–]+", text_of(element)):
+                yield part, None
+        elif any(_CRUMB_HINT.search(t) for t in _class_tokens(element)):
+            steps = [s for s in re.split(r"[>»›/]+", text_of(element)) if s.strip()]
+            if steps:
+                yield steps[-1], None
+
+
+def _heading_link(element: lxml.html.HtmlElement | None, base: str) -> str | None:
+    if element is None:
+        return None
+    for anchor in element.iter("a"):
+        url = link_url(anchor, base)
+        if url:
+            return url
+    # a block title with a "更多>>" link beside it
+    parent = element.getparent()
+    for scope in (parent, parent.getparent() if parent is not None else None):
+        if scope is None:
+            continue
+        for anchor in scope.iter("a"):
+            if _MORE.match(anchor_text(anchor)):
+                return link_url(anchor, base)
+    return None
+
+
+# --- list pages -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListItem:
+    title: str
+    url: str
+    date: dt.date | None = None
+
+
+@dataclass
+class ListPage:
+    items: list[ListItem]
+    pages: list[str]  # absolute URLs of the list's other pages (never beyond a stated total)
+    total_pages: int | None  # as the page states it (or its last-page link shows), else None
+
+
+# Entries that stand in for an empty list.
+PLACEHOLDERS = re.compile(r"暂无|近期无更新|没有(?:相关)?(?:信息|数据|内容|记录)|无相关(?:信息|数据|内容)|^无$")
+# Page chrome whose links and dates are never list entries.
+_CHROME_TAGS = {"header", "footer", "nav"}
+_CHROME_HINT = re.compile(r"^(?:head|top|topbar|foot|bottom|copyright|banquan)$|header|footer")
+# Navigation menus and trees: excluded from undated lists, where they look like lists of titles.
+_NAV_HINT = re.compile(r"nav|menu|tree|crumb|location|sidebar|^side|^left|subnav|daohang|^dh$")
+_PAGER_HINT = re.compile(r"^(?:pag\w*|fenye|fy|pg)$")
+_ROW_TAGS = {"li", "tr", "dd", "dt", "div", "p"}
+_ROW_MAX_LINKS = 3
+_ROW_MAX_CHARS = 300
+_UNDATED_MIN_TITLE = 6  # mean CJK length of the titles of an undated list (menus are shorter)
+_TRAILING_DATE = re.compile(
+    r"[\s\[(【]*((?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[01]\d-[0-3]\d)[\])】]?\s*$")
+
+_NEXT = {"下一页", "下页", "后页", "后一页", "next", ">", "›", "»", ">>"}
+_PREV = {"上一页", "上页", "前页", "前一页", "prev", "previous", "<", "‹", "«", "<<"}
+_FIRST = {"首页", "第一页", "first"}
+_LAST = {"尾页", "末页", "最后一页", "last"}
+_PAGER_WORDS = _NEXT | _PREV | _FIRST | _LAST
+
+
+@dataclass
+class _Row:
+    element: lxml.html.HtmlElement
+    item: ListItem
+    links: list[str]
+
+
+@dataclass
+class _Group:
+    parent: lxml.html.HtmlElement
+    rows: list[_Row] = field(default_factory=list)
+
+    @property
+    def dated(self) -> int:
+        return sum(1 for row in self.rows if row.item.date is not None)
+
+
+def parse_list_page(html: str, url: str, today: dt.date | None = None) -> ListPage:
+    """The entries of a list page's main list and the URLs of its other pages.
+
+    Short dates ([05-10]) take the year of `today` (Asia/Shanghai today by default), the previous
+    year when that would put them in the future.
+    """
+    today = today or shanghai_today()
+    root = parse_html(html)
+    base = base_url(root, url)
+    scripted = _scripted_pages(root, base)
+    drop_non_content(root)
+    items = [row.item for row in _main_list(root, base, url, today)]
+    pages, total = _pagination(root, base, url, scripted)
+    return ListPage(items=items, pages=pages, total_pages=total)
+
+
+def is_single_article(html: str) -> bool:
+    """Whether the page is itself an article (a guide, a system description), not a list.
+
+    An article has a body of running text outside links and page chrome, and no dated list.
+    """
+    root = parse_html(html)
+    drop_non_content(root)
+    if sum(1 for row in _main_list(root, "", "", shanghai_today()) if row.item.date) >= 3:
+        return False
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        # links are navigation, not running text; chrome holds addresses and copyright lines
+        if element.tag in _CHROME_TAGS or element.tag == "a" or any(
+            _CHROME_HINT.search(t) for t in _class_tokens(element)
+        ):
+            element.drop_tree()
+    body_text = "".join(root.itertext())
+    return len(re.findall(r"[\u4e00-\u9fff]", body_text)) >= 150
+
+
+def _main_list(root, base: str, page_url: str, today: dt.date) -> list[_Row]:
+    groups = _row_groups(root, base, today)
+    dated = [g for g in groups if g.dated and g.dated * 2 >= len(g.rows) and not _is_chrome(g.parent)]
+    if dated:
+        best = max(dated, key=lambda g: (g.dated, len(g.rows)))
+        # CMS templates often cut one list into several <ul> of five entries: take the siblings too
+        chosen = [g for g in dated if g is best or _same_block(g.parent, best.parent)]
+        return [row for group in chosen for row in group.rows]
+    own = {urldefrag(page_url)[0]} if page_url else set()
+    undated = [
+        g for g in groups
+        if not _is_chrome(g.parent) and not _hinted(g.parent, _NAV_HINT) and not _hinted(g.parent, _PAGER_HINT, 2)
+        and not any(link in own for row in g.rows for link in row.links)
+        and _mean_cjk(row.item.title for row in g.rows) >= _UNDATED_MIN_TITLE
+    ]
+    if not undated:
+        return []
+    return max(undated, key=lambda g: len(g.rows)).rows
+
+
+def _row_groups(root, base: str, today: dt.date) -> list[_Group]:
+    groups: list[_Group] = []
+    for parent in root.iter():
+        if not isinstance(parent.tag, str):
+            continue
+        by_tag: dict[str, _Group] = {}
+        for child in parent:
+            if isinstance(child.tag, str) and child.tag in _ROW_TAGS:
+                row = _row(child, base, today)
+                if row is not None:
+                    by_tag.setdefault(child.tag, _Group(parent)).rows.append(row)
+        groups.extend(by_tag.values())
+    return groups
+
+
+def _row(element, base: str, today: dt.date) -> _Row | None:
+    anchors = [(a, anchor_text(a), link_url(a, base)) for a in element.iter("a")]
+    anchors = [(a, text, url) for a, text, url in anchors if text and url]
+    if not anchors or len(anchors) > _ROW_MAX_LINKS:
+        return None
+    full_text = text_of(element)
+    if len(full_text) > _ROW_MAX_CHARS:
+        return None
+    anchor, title, url = max(anchors, key=lambda entry: len(entry[1]))
+    attribute = " ".join(unicodedata.normalize("NFKC", anchor.get("title") or "").split())
+    if attribute and re.search(r"(\.{2,}|…)$", title) and len(attribute) > len(title):
+        title = attribute  # the list shows a cut title, the attribute holds it whole
+    if title.lower() in _PAGER_WORDS or title.isdigit() or _MORE.match(title) or PLACEHOLDERS.search(title):
+        return None
+    date = item_date(full_text.replace(text_of(anchor), " ", 1), today=today)
+    trailing = _TRAILING_DATE.search(title)
+    if trailing:
+        date = date or item_date(trailing.group(1), today=today)
+        title = title[: trailing.start()].strip() or title
+    return _Row(element, ListItem(title=title, url=url, date=date), [u for _, _, u in anchors])
+
+
+def _is_chrome(element) -> bool:
+    return element.tag in _CHROME_TAGS or _inside(element, _CHROME_TAGS) or _hinted(element, _CHROME_HINT)
+
+
+def _same_block(a, b) -> bool:
+    if a.tag != b.tag or a.get("class") != b.get("class"):
+        return False
+    pa, pb = a.getparent(), b.getparent()
+    if pa is None or pb is None:
+        return False
+    return pa is pb or (pa.getparent() is not None and pa.getparent() is pb.getparent())
+
+
+def _mean_cjk(titles) -> float:
+    counts = [len(re.findall(r"[\u4e00-\u9fff]", t)) for t in titles]
+    return sum(counts) / len(counts) if counts else 0.0
+
+
+# --- pagination -------------------------------------------------------------------------------
+
+_PAGE_PARAM = re.compile(r"([?&](?:currentPage|page|pageNo|pageNum|pageIndex|curPage|pn|p)=)(\d+)", re.I)
+_PAGE_FILE = re.compile(r"([-_])(\d+)(\.s?html?)$", re.I)
+_TOTAL_TEXT = re.compile(r"共\s*(\d+)\s*页")
+_CURRENT_OF_TOTAL = re.compile(r"(?:第|页次:?|当前第?|^|\s|:)\s*(\d+)\s*/\s*(\d+)")
+# TRS WCM: createPageHTML(total, current index, "index", "html"): index.html, index_1.html, ...
+_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A pager URL with its page-number token: prefix + number + suffix."""
+
+    prefix: str
+    number: int
+    suffix: str
+    by_query: bool  # ?currentPage=n works for every page; static -n.html files often stop early
+
+    def url(self, number: int) -> str:
+        return f"{self.prefix}{number}{self.suffix}"
+
+
+def _template(url: str) -> _Template | None:
+    match = None
+    for match in _PAGE_PARAM.finditer(url):
+        pass
+    if match:
+        return _Template(url[: match.start(2)], int(match.group(2)), url[match.end(2):], True)
+    path, query = url.split("?", 1) if "?" in url else (url, "")
+    file_match = _PAGE_FILE.search(path)
+    if file_match:
+        rest = path[file_match.end(2):] + (f"?{query}" if query else "")
+        return _Template(path[: file_match.start(2)], int(file_match.group(2)), rest, False)
+    return None
+
+
+def _scripted_pages(root, base: str) -> tuple[int, int, list[str]] | None:
+    """(total, current, every page URL) of a pager the page writes with a TRS script."""
+    for script in root.iter("script"):
+        match = _TRS_PAGER.search(script.text or "")
+        if match:
+            total, current, name, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
+            urls = [urljoin(base, f"{name}.{ext}" if i == 0 else f"{name}_{i}.{ext}") for i in range(total)]
+            return total, current + 1, urls
+    return None
+
+
+def _stated_total(root) -> tuple[int | None, int | None]:
+    """(current page, total pages) as the pager states them."""
+    for value in root.xpath("//@totalpage | //@totalPage | //@data-total-page"):
+        if str(value).strip().isdigit():
+            return None, int(value)
+    pager_texts = [text_of(el) for el in root.iter()
+                   if isinstance(el.tag, str) and any(_PAGER_HINT.search(t) or "total" in t for t in _class_tokens(el))]
+    for text in pager_texts + [text_of(root)]:
+        of_total = _CURRENT_OF_TOTAL.search(text)
+        total = _TOTAL_TEXT.search(text)
+        if total:
+            return (int(of_total.group(1)) if of_total else None), int(total.group(1))
+        if of_total and text in pager_texts:
+            return int(of_total.group(1)), int(of_total.group(2))
+    return None, None
+
+
+def _pagination(root, base: str, page_url: str, scripted) -> tuple[list[str], int | None]:
+    if scripted:
+        total, current, urls = scripted
+        return [u for i, u in enumerate(urls, start=1) if i != current and u != page_url], total
+    current, total = _stated_total(root)
+    stated_total = total
+    anchors = _pager_anchors(root, base)
+    # how each URL family numbers its pages, learnt from the page-number links ("2" -> list-2.html,
+    # or index_1.html in TRS lists, where the first page has no number)
+    offsets: Counter = Counter(
+        (t.prefix, t.suffix, t.number - int(word)) for word, _, t in anchors if word.isdigit() and t
+    )
+    if current is None:
+        own = _template(page_url)
+        family = own is not None and any(
+            t is not None and (t.prefix, t.suffix) == (own.prefix, own.suffix) for _, _, t in anchors)
+        current = own.number - _offset(offsets, own) if family else 1
+        current = max(current, 1)
+
+    explicit: dict[int, str] = {}
+    for word, url, template in anchors:
+        if template is not None and _known_family(offsets, template):
+            number = template.number - _offset(offsets, template)
+        elif word.isdigit():
+            number = int(word)
+        elif word in _NEXT:
+            number = current + 1
+        elif word in _PREV:
+            number = current - 1
+        elif word in _FIRST:
+            number = 1
+        elif word in _LAST:
+            number = total if total is not None else (
+                template.number - _offset(offsets, template) if template is not None else None)
+        else:
+            number = None
+        if number is not None and number >= 1:
+            explicit.setdefault(number, url)
+
+    if total is None and explicit:
+        total = max(max(explicit), current)
+    if total is None:
+        return [], None
+    templates = [t for _, _, t in anchors if t is not None]
+    # a query form (?currentPage=n) serves every page; static files (-n.html) often stop early
+    generator = max(templates, key=lambda t: (t.by_query, _known_family(offsets, t)), default=None)
+    pages: list[str] = []
+    seen = {page_url}
+    for number in range(1, total + 1):
+        if number == current:
+            continue
+        url = explicit.get(number)
+        if url is None and number > 1 and generator is not None:
+            url = generator.url(number + _offset(offsets, generator))
+        if url and url not in seen:
+            seen.add(url)
+            pages.append(url)
+    if stated_total is None and total <= 1:
+        return pages, None
+    return pages, total
+
+
+def _pager_anchors(root, base: str) -> list[tuple[str, str, _Template | None]]:
+    """(word, url, URL template) of the pager's links: page numbers, 下一页, 尾页 and the like."""
+    anchors = []
+    for anchor in root.iter("a"):
+        url = link_url(anchor, base)
+        if not url:
+            continue
+        word = _pager_word(anchor_text(anchor))
+        if not (word.isdigit() or word in _PAGER_WORDS):
+            word = _pager_word(anchor.get("title") or "")
+        if not (word.isdigit() or word in _PAGER_WORDS):
+            continue
+        template = _template(url)
+        # digits and 首页 are everywhere in page chrome: they count inside a pager or with a pager URL
+        if template is not None or _hinted(anchor, _PAGER_HINT, depth=3):
+            anchors.append((word, url, template))
+    return anchors
+
+
+def _pager_word(text: str) -> str:
+    """'下一页', '2' ('[2]', '第2页' too) as a pager says them; '' for longer texts."""
+    word = re.sub(r"[\s\[\]【】]", "", unicodedata.normalize("NFKC", text)).lower()
+    number = re.fullmatch(r"第?(\d+)页?", word)
+    return number.group(1) if number else word if len(word) <= 6 else ""
+
+
+def _known_family(offsets: Counter, template: _Template) -> bool:
+    return any((p, s) == (template.prefix, template.suffix) for p, s, _ in offsets)
+
+
+def _offset(offsets: Counter, template: _Template) -> int:
+    """How a family's URL number relates to the page number; 0 when no page-number link says."""
+    known = [(count, offset) for (prefix, suffix, offset), count in offsets.items()
+             if (prefix, suffix) == (template.prefix, template.suffix)]
+    return max(known)[1] if known else 0
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+@dataclass
+class SectionFacts:
+    """What the crawl saw of one section: its page and the items of every page of its list."""
+
+    canonical: str
+    url: str | None  # None: the section sits on the column page itself
+    name_on_page: str
+    is_article: bool
+    items: list[ListItem] = field(default_factory=list)
+
+
+def section_findings(
+    unit_id: str,
+    column_url: str | None,
+    sections: dict[str, SectionFacts | None],
+    today: dt.date,
+    rules: Rules,
+    *,
+    column_link_texts: list[str] | tuple[str, ...] = (),
+    home_url: str = "",
+) -> list[Finding]:
+    """missing_section, empty_section and stale_section findings of one unit's disclosure column.
+
+    `column_url` None: the unit has no disclosure column (one finding on `home_url`). A section
+    absent from `sections` or None is missing. `column_link_texts` are the texts of the column
+    page's links, where the previous year's annual report is looked for when its section does
+    not list it.
+    """
+    if not column_url:
+        return [Finding(unit_id, "missing_section", home_url,
+                        f"{COLUMN_NAME}：网站未找到政府信息公开专栏（首页无“政府信息公开”或“信息公开”栏目链接）")]
+    findings: list[Finding] = []
+    annual = rules.annual_report
+    annual_rule = rules.section(annual.section)
+    report_year = today.year - 1
+    report_due = today > annual.due(today.year) and annual_rule is not None and annual_rule.required
+    report_listed = (not report_due) or _annual_report_listed(
+        report_year, sections.get(annual.section), column_link_texts, rules)
+
+    for rule in rules.sections:
+        facts = sections.get(rule.canonical)
+        if facts is None:
+            if not rule.required:
+                continue
+            detail = f"{rule.canonical}：栏目缺失，专栏页面的导航和标题中均未找到该栏目"
+            if rule.variants:
+                detail += f"（也认可：{'、'.join(rule.variants[:4])}）"
+            if rule.canonical == annual.section and not report_listed:
+                detail += f"；{report_year}年度政府信息公开工作年度报告亦未公开"
+                report_listed = True  # one finding says both
+            findings.append(Finding(unit_id, "missing_section", column_url, detail))
+            continue
+        page = facts.url or column_url
+        if facts.is_article:
+            continue
+        if not facts.items:
+            findings.append(Finding(unit_id, "empty_section", page,
+                                    f"{rule.canonical}：栏目“{facts.name_on_page}”没有任何条目（已查看全部分页）"))
+            continue
+        stale = _stale_detail(rule, facts, today)
+        if stale:
+            findings.append(Finding(unit_id, "stale_section", page, stale))
+
+    if not report_listed:
+        findings.append(Finding(
+            unit_id, "missing_section", column_url,
+            f"{annual.section}：未公开{report_year}年度政府信息公开工作年度报告"
+            f"（应于{report_year + 1}年{annual.due_month}月{annual.due_day}日前公开）"))
+    return findings
+
+
+def _stale_detail(rule: SectionRule, facts: SectionFacts, today: dt.date) -> str | None:
+    if rule.stale_after_days is None:
+        return None
+    # an item without a date proves nothing about freshness; a list without any dates is not a
+    # dated list section and has no freshness rule
+    dates = [item.date for item in facts.items if item.date is not None and item.date <= today]
+    if not dates:
+        return None
+    newest = max(dates)
+    age = (today - newest).days
+    if age <= rule.stale_after_days:
+        return None
+    return (f"{rule.canonical}：最新条目日期为{newest.isoformat()}，已{age}天未更新，"
+            f"超过{rule.stale_after_days}天的更新期限")
+
+
+def _annual_report_listed(year: int, facts: SectionFacts | None, link_texts, rules: Rules) -> bool:
+    keywords = rules.annual_report.title_keywords
+    if facts is not None:
+        for item in facts.items:
+            years = _years_named(item.title)
+            if year in years:
+                return True
+            # "政府信息公开工作年度报告" without a year, published in the following year
+            if not years and item.date is not None and item.date.year == year + 1 and _has_keyword(item.title, keywords):
+                return True
+        if _has_keyword(facts.name_on_page, keywords) and year in _years_named(facts.name_on_page):
+            return True
+    return any(year in _years_named(text) and _has_keyword(text, keywords) for text in link_texts)
+
+
+def _years_named(text: str) -> set[int]:
+    """Years a title names (2023年, 2023年度, (2023)), its full dates and document numbers aside."""
+    text = re.sub(r"[〔\[(（]\s*(?:19|20)\d\d\s*[〕\])）]\s*\d+\s*号|(?:19|20)\d\d年第\d+号", " ", remove_dates(text))
+    return {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", text)}
+
+
+def _has_keyword(text: str, keywords) -> bool:
+    name = normalize_name(text)
+    return any(normalize_name(k) in name for k in keywords)
