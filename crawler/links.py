@@ -146,14 +146,33 @@ def _scan(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
 def _element_text(element) -> str:
     """What the link says: an anchor's text, else the alt or title of its image, else its own."""
     if element.tag == "a":
-        text = _squash(element.text_content())
-        if text:
-            return text
-        for image in element.iter("img"):
-            text = _alt_or_title(image.get)
-            if text:
-                return text
+        return _anchor_text(element)
     return _alt_or_title(element.get)
+
+
+def _anchor_text(anchor) -> str:
+    if len(anchor) == 0:  # no child element: the common case, and the fast one
+        return _squash(anchor.text) or _alt_or_title(anchor.get)
+    texts: list[str] = []
+    image_texts: list[str] = []
+    for event, element in lxml.etree.iterwalk(anchor, events=("start", "end")):
+        if event == "end":
+            if element is not anchor:
+                texts.append(element.tail or "")
+        elif element is anchor:
+            texts.append(anchor.text or "")
+        elif element.tag == "a":
+            # libxml2 nests an unclosed <a> in the next one; browsers close it there.
+            break
+        elif isinstance(element.tag, str):  # not a processing instruction
+            texts.append(element.text or "")
+            if element.tag == "img":
+                image_texts.append(_alt_or_title(element.get))
+    return (
+        _squash("".join(texts))
+        or next((text for text in image_texts if text), "")
+        or _alt_or_title(anchor.get)
+    )
 
 
 def _alt_or_title(get) -> str:
