@@ -44,6 +44,7 @@ class DemoWeb:
         self.log_path = self.directory / "demo.log"
         self.info: dict = {}
         self.truth: dict = {}
+        self.returncode: int | None = None  # the subprocess's exit code once stopped
         self._process: subprocess.Popen | None = None
 
     @property
@@ -104,14 +105,16 @@ class DemoWeb:
     def stop(self) -> None:
         """Stop the subprocess by its pid: SIGTERM, then SIGKILL after a grace period."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+        self.returncode = process.returncode
 
     def __enter__(self) -> DemoWeb:
         return self.start()
