@@ -192,6 +192,8 @@ def _scan_without_depth_limit(html: str) -> tuple[str | None, list[tuple[str, st
 
 
 class _LinkScanner(HTMLParser):
+    """What _scan collects, gathered from html.parser's tag and text events."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.base_href: str | None = None
