@@ -6,6 +6,7 @@ within `max_depth` hops. Every link on every crawled page is checked; results, p
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,10 +84,19 @@ def find_disclosure_link(links: list[Link]) -> Link | None:
     return None
 
 
+def failure_message(exc: BaseException) -> str:
+    """The technical reason of a failure, short: 'wrong version number', 'took longer than 3.0 seconds'."""
+    message = str(exc) or type(exc).__name__
+    ssl_reasons = re.findall(r"\('[^']*', '[^']*', '([^']+)'\)", message)
+    if ssl_reasons:
+        return "SSL: " + "; ".join(ssl_reasons)
+    return re.sub(r"^Getting \S+ ", "", message)
+
+
 def failure_to_result(url: str, method: str, failure, redirects: list[str]) -> FetchResult:
     """A download failure as a FetchResult with an error kind the checks explain."""
     exc = failure.value
-    message = str(exc) or type(exc).__name__
+    message = failure_message(exc)
     if isinstance(exc, PrivateAddressBlocked):
         kind = "private_address"
     elif isinstance(exc, IgnoreRequest) and "redirect" in message.lower():
@@ -281,11 +291,9 @@ class AuditSpider(scrapy.Spider):
 
     def _get_after_head(self, request) -> scrapy.Request:
         # Servers that refuse HEAD (405/501) or mishandle it get a GET; only the headers are read.
-        retry = request.replace(method="GET", url=request.meta.get("redirect_urls", [request.url])[0])
-        retry.meta.update(headers_only=True)
-        for key in ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl", "retry_times"):
-            retry.meta.pop(key, None)
-        return retry
+        unit = self.units[request.meta["unit_id"]].unit
+        url = request.meta.get("redirect_urls", [request.url])[0]
+        return self._request(url, unit, "GET", self.on_resource, headers_only=True)
 
     def on_failure(self, failure):
         request = failure.request
@@ -297,7 +305,8 @@ class AuditSpider(scrapy.Spider):
         redirects = list(meta.get("redirect_urls", []))
         if redirects:
             redirects.append(request.url)
-        self._record(meta["key"], failure_to_result(url, request.method, failure, redirects), meta)
+        result = failure_to_result(url, request.method, failure, redirects)
+        self._record(meta["key"], result, meta)
         want = self.wants.get(meta["key"])
         if want is not None:
             state = self.units[want.unit_id]
