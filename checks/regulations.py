@@ -49,7 +49,9 @@ _CHAR_MAP = str.maketrans(
 _CN_DIGITS = "零一二三四五六七八九"
 _CN_VALUES = {**{c: i for i, c in enumerate(_CN_DIGITS)}, "〇": 0, "两": 2}
 _CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
-_ARABIC_ARTICLE = re.compile(r"第\s*(\d+)\s*条")
+_ARABIC_ARTICLE = re.compile(r"第(\d+)条")
+# "第 十八 条", "第二 章": spaces inside a header, from justified layouts or table cells.
+_SPACED_HEADER = re.compile(r"第(?:\s*[零〇一二两三四五六七八九十百千\d])+\s*[条章节编]")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -87,6 +89,7 @@ def parse_chinese_number(text: str) -> int:
 def normalize(text: str) -> str:
     """Fold the formatting variants of a text (width, quotes, 第1条) but keep its white space."""
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    text = _SPACED_HEADER.sub(lambda m: flatten(m[0]), text)
     return _ARABIC_ARTICLE.sub(lambda m: f"第{chinese_number(int(m[1]))}条", text)
 
 
@@ -97,14 +100,17 @@ def flatten(text: str) -> str:
 
 # --- articles ---------------------------------------------------------------------------------
 
-# A chapter or section heading directly before an article (or a further heading): dropped, so a
-# page that leaves headings out, or runs them into the article text, reads like the library.
+# A chapter or section heading directly before an article, a further heading or the end: dropped,
+# so a page that leaves headings out, or runs them into the article text, reads like the library.
 _HEADING = re.compile(
-    rf"(?<!\w)第{_CN_NUMBER}[编章节]\s*[\w、·]{{0,30}}?\s*(?=第{_CN_NUMBER}[章节条])"
+    rf"(?<!\w)第{_CN_NUMBER}[编章节][\w、·\s]{{0,40}}?(?=第{_CN_NUMBER}[章节条]|\Z)"
 )
 # An article header stands at a boundary (start, space, punctuation), never inside a sentence
 # (依照本条例第五条) nor before the words that make it a reference (第五条的规定, 第五条第二款).
 _ARTICLE = re.compile(rf"(?<!\w)第({_CN_NUMBER})条(?![的规、和或至及第款项之])")
+# A page that leaves an article out without renumbering (第七条, 第九条) still has its articles
+# found when the header starts a line, where cross-references do not stand.
+_MAX_NUMBERING_GAP = 5
 
 
 @dataclass(frozen=True)
@@ -124,15 +130,19 @@ class Article:
 def split_articles(text: str) -> tuple[str, list[Article]]:
     """Split a regulation text into (preamble, articles), both normalised and flattened.
 
-    Headers are taken only in sequence (第一条, 第二条, ...), which keeps cross-references out.
+    Headers are taken in sequence (第一条, 第二条, ...), which keeps cross-references out.
     Joining the articles' `text` gives the flattened text from 第一条 on, without headings,
     whatever the split, so comparisons do not depend on finding every header.
     """
     text = _HEADING.sub("\n", normalize(text))
     starts: list[tuple[int, int, int]] = []
     for match in _ARTICLE.finditer(text):
-        if parse_chinese_number(match[1]) == len(starts) + 1:
-            starts.append((match.start(), match.end(), len(starts) + 1))
+        number, expected = parse_chinese_number(match[1]), starts[-1][2] + 1 if starts else 1
+        if number == expected or (
+            expected < number <= expected + _MAX_NUMBERING_GAP
+            and not text[text.rfind("\n", 0, match.start()) + 1 : match.start()].strip()
+        ):
+            starts.append((match.start(), match.end(), number))
     if not starts:
         return flatten(text), []
     ends = [start for start, _, _ in starts[1:]] + [len(text)]
@@ -286,6 +296,16 @@ def default_library_dir() -> Path:
     return Path(__file__).with_name("regulations")
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML without its own dates, so that a bad one (2020-13-01) is reported as such."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_library(directory: Path | str) -> Library:
     """Read and validate every `.md` file under `directory` (SPEC §7)."""
     directory = Path(directory)
@@ -316,7 +336,7 @@ def _read_version(path: Path) -> tuple[RegulationVersion, int]:
         raise LibraryError(path, 1, "the front matter is not closed by a --- line")
     front = lines[1:closing]
     try:
-        meta = yaml.safe_load("\n".join(front))
+        meta = yaml.load("\n".join(front), Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -381,15 +401,10 @@ def _read_version(path: Path) -> tuple[RegulationVersion, int]:
 
 
 def _date(value: object, error: LibraryError) -> dt.date:
-    # YAML reads 2017-03-01 as a date already; a quoted one arrives as text.
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise error
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise error from None
 
 
 def _check_versions(entries: list[tuple[RegulationVersion, int]]) -> None:
@@ -414,9 +429,10 @@ def _check_versions(entries: list[tuple[RegulationVersion, int]]) -> None:
 _IN_FORCE = re.compile("有效")
 _NOT_IN_FORCE = re.compile("废止|失效|无效")
 _EXCERPT_BEFORE, _EXCERPT_AFTER = 6, 18
-# Char-level similarity of two differing runs of articles above this size (product of lengths)
-# is estimated from character counts: an exact alignment would cost seconds on huge rewrites.
-_EXACT_RATIO_LIMIT = 4_000_000
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"})
+# Above this product of lengths, two differing runs of text are aligned by sentences, not chars.
+_EXACT_ALIGNMENT_LIMIT = 250_000
+_SENTENCE = re.compile(r"[^。;]*[。;]|[^。;]+$")
 
 
 def check_regulation_page(
@@ -479,15 +495,27 @@ def _stated_revision_detail(regulation: RegulationTitle, stated_in: str) -> str:
     return (
         f"《{regulation.title}》页面标注的版本为{newest}{version}，"
         f"最新版本为{format_date(latest.version)}修订；"
-        "参考库仅有该法规的版本信息，未逐条比对（第X条无法定位）"
+        "参考库仅有该法规的版本信息而无全文，未能逐条比对"
     )
+
+
+@dataclass(frozen=True)
+class _Difference:
+    """Where a page first departs from a version: a run of difflib opcodes over articles."""
+
+    tag: str  # replace | equal (renumbered) | delete (the page lacks) | insert (the page adds)
+    ours: tuple[Article, ...]  # the version's articles of the run
+    theirs: tuple[Article, ...]  # the page's
+    at_ours: int  # offsets of the first differing character in the joined texts
+    at_theirs: int
 
 
 @dataclass(frozen=True)
 class _Comparison:
     version: RegulationVersion
+    page: list[Article]  # as compared: trimmed after its last article
     similarity: float  # 0..1, share of matching characters
-    difference: tuple[int, int] | None  # first differing offsets (version, page), None if equal
+    difference: _Difference | None  # None when the texts are the same
 
 
 def _text_detail(regulation: RegulationTitle, page: list[Article]) -> str:
@@ -511,7 +539,7 @@ def _text_detail(regulation: RegulationTitle, page: list[Article]) -> str:
             f"{'一致' if closest.difference is None else ''}，"
             f"非现行版本（{format_date(latest.version)}）"
         )
-    return f"《{regulation.title}》{matched}；{_describe_difference(latest, page, current.difference)}"
+    return f"《{regulation.title}》{matched}；{_describe_difference(current)}"
 
 
 def _trimmed(version: RegulationVersion, page: list[Article]) -> list[Article]:
@@ -530,32 +558,33 @@ def _trimmed(version: RegulationVersion, page: list[Article]) -> list[Article]:
 
 
 def _compare(version: RegulationVersion, page: list[Article]) -> _Comparison:
+    """How much of the page matches `version`, and where they first differ."""
     page = _trimmed(version, page)
     ours, theirs = version.articles, page
     if [a.text for a in ours] == [a.text for a in theirs]:  # the fast path: same text
-        return _Comparison(version, 1.0, None)
+        return _Comparison(version, page, 1.0, None)
     # Align whole articles by their bodies (renumbering does not break the alignment), then look
     # into the runs that differ character by character.
     matcher = difflib.SequenceMatcher(
         None, [a.body for a in ours], [a.body for a in theirs], autojunk=False
     )
     our_offsets, their_offsets = _offsets(ours), _offsets(theirs)
-    matched, difference = 0.0, None
+    matched, difference = 0, None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         mine = "".join(a.text for a in ours[i1:i2])
         yours = "".join(a.text for a in theirs[j1:j2])
-        if tag == "equal" or mine == yours:
+        if mine == yours:  # also runs the page merely split otherwise
             matched += len(mine)
-            if mine == yours:
-                continue
-        else:
-            matched += _matching_chars(mine, yours)
+            continue
+        matched += len(mine) if tag == "equal" else _matching_chars(mine, yours)
         if difference is None:
             same = len(_common_prefix(mine, yours))
-            difference = (our_offsets[i1] + same, their_offsets[j1] + same)
+            difference = _Difference(
+                tag, ours[i1:i2], tuple(theirs[j1:j2]),
+                our_offsets[i1] + same, their_offsets[j1] + same,
+            )
     total = (our_offsets[-1] + their_offsets[-1]) / 2
-    similarity = matched / total if total else 1.0
-    return _Comparison(version, min(similarity, 1.0), difference)
+    return _Comparison(version, page, min(matched / total, 1.0), difference)
 
 
 def _offsets(articles: list[Article] | tuple[Article, ...]) -> list[int]:
@@ -566,11 +595,18 @@ def _offsets(articles: list[Article] | tuple[Article, ...]) -> list[int]:
     return offsets
 
 
-def _matching_chars(a: str, b: str) -> float:
-    if len(a) * len(b) <= _EXACT_RATIO_LIMIT:
-        return sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False)
-                   .get_matching_blocks())
-    return difflib.SequenceMatcher(None, a, b).quick_ratio() * (len(a) + len(b)) / 2
+def _matching_chars(a: str, b: str) -> int:
+    """How many characters of two differing runs of articles match.
+
+    Exact for a changed article or two; long runs (a rewritten regulation) are aligned sentence by
+    sentence instead, as a character alignment of whole texts would take seconds.
+    """
+    if len(a) * len(b) <= _EXACT_ALIGNMENT_LIMIT:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    else:
+        matcher = difflib.SequenceMatcher(None, _SENTENCE.findall(a), _SENTENCE.findall(b),
+                                          autojunk=False)
+    return sum(len("".join(matcher.a[m.a : m.a + m.size])) for m in matcher.get_matching_blocks())
 
 
 def _common_prefix(a: str, b: str) -> str:
@@ -580,38 +616,56 @@ def _common_prefix(a: str, b: str) -> str:
     return a[: min(len(a), len(b))]
 
 
-def _describe_difference(
-    current: RegulationVersion, page: list[Article], where: tuple[int, int]
-) -> str:
-    """"首处不同在第十二条：页面为“…”，现行版本为“…”", numbered as the page numbers it."""
-    page = _trimmed(current, page)
-    ours, theirs = "".join(a.text for a in current.articles), "".join(a.text for a in page)
-    at_ours, at_theirs = where
-    in_page, in_current = _article_at(page, at_theirs), _article_at(current.articles, at_ours)
-    if in_page is None:  # the page ends where the current text goes on
-        place = f"页面缺少{in_current.header}及以后条文"
-    elif in_current is not None and in_current.number != in_page.number:
-        place = f"首处不同在{in_page.header}（现行版本{in_current.header}）"
-    else:
-        place = f"首处不同在{in_page.header}"
-    return (
-        f"{place}：页面为“{_excerpt(theirs, at_theirs)}”，"
-        f"现行版本为“{_excerpt(ours, at_ours)}”"
-    )
+def _describe_difference(current: _Comparison) -> str:
+    """The first difference with the current version, in the page's numbering, e.g.
+    "首处不同在第十二条：页面为“…”，现行版本为“…”"."""
+    difference = current.difference
+    ours = "".join(a.text for a in current.version.articles)
+    theirs = "".join(a.text for a in current.page)
+    page_excerpt = f"页面为“{_excerpt(theirs, difference.at_theirs)}”"
+    current_excerpt = f"现行版本为“{_excerpt(ours, difference.at_ours)}”"
+    if difference.tag == "delete":
+        return f"页面缺少{_span(difference.ours)}：{current_excerpt}"
+    if difference.tag == "insert":
+        return f"页面多出{_span(difference.theirs)}（现行版本无此内容）：{page_excerpt}"
+    in_page = _article_at(current.page, difference.at_theirs, difference.at_ours,
+                          current.version.articles)
+    in_current = _article_at(current.version.articles, difference.at_ours, difference.at_theirs,
+                             current.page)
+    place = (in_page or in_current).header
+    if in_page and in_current and in_page.number != in_current.number:
+        place += f"（现行版本{in_current.header}）"
+    return f"首处不同在{place}：{page_excerpt}，{current_excerpt}"
 
 
-def _article_at(articles: list[Article] | tuple[Article, ...], offset: int) -> Article | None:
-    start = 0
-    for article in articles:
-        start += len(article.text)
-        if offset < start:
+def _span(articles: tuple[Article, ...]) -> str:
+    if len(articles) == 1:
+        return articles[0].header
+    return f"{articles[0].header}至{articles[-1].header}"
+
+
+def _article_at(
+    articles: list[Article] | tuple[Article, ...],
+    offset: int,
+    other_offset: int,
+    other: list[Article] | tuple[Article, ...],
+) -> Article | None:
+    """The article where a difference at `offset` lies. When this text starts a new article
+    there but the other text goes on within one, the difference is the end of the article
+    before (a sentence added or left out at its end), not the start of the next."""
+    starts = _offsets(articles)
+    if offset in starts[1:] and other_offset not in _offsets(other):
+        offset -= 1
+    for article, end in zip(articles, starts[1:]):
+        if offset < end:
             return article
     return None
 
 
 def _excerpt(text: str, at: int) -> str:
+    """A few characters either side of `at`, in the full-width punctuation of legal texts."""
     start = max(0, at - _EXCERPT_BEFORE)
-    piece = text[start : at + _EXCERPT_AFTER]
+    piece = text[start : at + _EXCERPT_AFTER].translate(_FULL_WIDTH)
     if not piece[at - start :]:
         piece += "（无）"
     return ("…" if start else "") + piece + ("…" if at + _EXCERPT_AFTER < len(text) else "")
