@@ -10,6 +10,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -156,10 +157,11 @@ def cmd_run(args) -> int:
 def cmd_check(args) -> int:
     target = args.target
     is_url = "://" in target or "." in target or "/" in target
-    if is_url:
+    unit = known_unit(args.sites, target) if is_url else load_sites(args.sites).select([target])[0]
+    if unit is None:
         unit = unit_from_url(target, scope=args.scope or "disclosure")
     else:
-        unit = load_sites(args.sites).select([target])[0]
+        is_url = False  # a unit of sites.yaml, checked with its own settings
     options = _options(args, Path(args.out) / "spot")
     with live_progress(unit.name) as progress:
         code, outcome = _execute([unit], options, progress, site_when_no_column=is_url and not args.scope)
@@ -174,6 +176,17 @@ def cmd_check(args) -> int:
         print_findings(outcome.reports[0])
         Console().print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
     return code
+
+
+def known_unit(sites_path: str, url: str):
+    """The unit of sites.yaml whose home is on the URL's host, when the file exists."""
+    if not Path(sites_path).exists():
+        return None
+    host = urlsplit(url).netloc.lower()
+    for unit in load_sites(sites_path).units:
+        if urlsplit(unit.url).netloc.lower() == host:
+            return unit
+    return None
 
 
 def cmd_demo(args) -> int:

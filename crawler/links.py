@@ -236,7 +236,7 @@ class _LinkScanner(HTMLParser):
 # --- canonical URLs -------------------------------------------------------------------------
 
 _SESSION_PATH_PARAM = re.compile(r";jsessionid=[^/;?#]*", re.IGNORECASE)
-_SESSION_KEYS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "session_id"})
+_SESSION_KEYS = frozenset({"jsessionid", "phpsessid", "sessionid", "session_id"})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CANONICAL_ROUNDS = 8
 

@@ -67,3 +67,18 @@ def test_unreachable_nameserver(tmp_path):
 def test_help(command):
     result = run_cli(command, "--help")
     assert result.returncode == 0 and "--nameserver" in result.stdout
+
+
+def test_every_unit_unreachable_exits_3_with_one_line(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        port = sock.getsockname()[1]
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(f"units:\n  - id: a\n    name: 甲海关\n    url: http://127.0.0.1:{port}/\n", encoding="utf-8")
+        result = run_cli("run", "--sites", str(sites), "--out", str(tmp_path / "out"), "--no-throttle", "--timeout", "2")
+    assert result.returncode == 3, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "unreachable" in errors[0]
+    assert "Traceback" not in result.stderr
+    rows = (tmp_path / "out" / "latest" / "a.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and "site_unreachable" in rows[1]

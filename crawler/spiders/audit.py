@@ -226,7 +226,7 @@ class AuditSpider(scrapy.Spider):
             return
         state.pages_crawled += 1
         self.counts["pages"] += 1
-        links = extract_links(response.text, response.url)
+        links = extract_links(response.text, response.url, response.encoding)
         self.store.put_page(state.unit.id, response.url, want.depth, want.section, want.role, {"title": result.title})
         self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
         if want.role == "home":
