@@ -14,6 +14,10 @@ from collections import deque
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
+import dns.flags
+import dns.message
+import dns.query
+import dns.rdatatype
 import dns.resolver
 import lxml.html
 import pytest
@@ -358,6 +362,10 @@ def test_demo_gbk_page_decodes_as_gbk(demo):
         body.decode("utf-8")
     assert "杭州海关政府信息公开指南" in body.decode("gbk")
     assert "【文\u3000\u3000号】" in body.decode("gbk")
+    # an item page declares its charset only in <meta http-equiv>
+    status, headers, body = _get(demo, _row(demo, "article_404_number")["target_url"])
+    assert status == 200 and headers["content-type"] == "text/html"
+    assert b'charset=gbk">' in body and "海关总署公告〔2021〕404号" in body.decode("gbk")
 
 
 def test_demo_429_then_200(demo):

@@ -523,14 +523,15 @@ class _UnitSite(_Site):
     def render(self, page: _Page) -> Resource:
         document = self.document(page.title if page.path == "/" else f"{page.title}_{self.spec.name}",
                                  page.main() + _links_block("附件", page.attachments) + _links_block("相关链接", page.related),
-                                 page.base_href)
+                                 page.base_href, http_equiv=not page.content_type_charset)
         return self.html(document, charset_in_header=page.content_type_charset, **_behaviour(page.resource))
 
-    def document(self, title: str, main: str, base_href: str | None = None) -> str:
-        if self.encoding == "utf-8":
-            meta = '<meta charset="utf-8">'
-        else:
+    def document(self, title: str, main: str, base_href: str | None = None, http_equiv: bool = False) -> str:
+        # Both ways of declaring the charset in the page occur on the real sites.
+        if http_equiv:
             meta = f'<meta http-equiv="Content-Type" content="text/html; charset={self.encoding}">'
+        else:
+            meta = f'<meta charset="{self.encoding}">'
         base = f'<base href="{_esc(base_href)}">\n' if base_href else ""
         name = _esc(self.spec.name)
         return (
