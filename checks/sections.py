@@ -154,8 +154,7 @@ class SectionRef:
 
 # h1-h6 and the elements CMS templates use for titles of blocks and tabs
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "dt", "th", "caption", "legend", "strong", "b"}
-_TITLE_HINT = re.compile(r"^(?:.*tit.*|.*head.*|hd|bt|lm|.*lanmu.*|.*column.*|.*caption.*|.*name.*"
-                         r"|tab.*|cur.*|on|active|selected)$")
+_TITLE_HINT = re.compile(r"^(?:.*tit.*|.*head.*|hd|bt|.*caption.*|.*name|tab.*|cur.*|on|active|selected)$")
 _CRUMB_HINT = re.compile(r"crumb|location|position|dqwz|weizhi|curpath|navpath")
 _MORE = re.compile(r"^(?:更多|more|>>|»)", re.I)
 
@@ -189,9 +188,7 @@ def find_sections(column_html: str, column_url: str, rules: Rules) -> dict[str, 
 
 def _heading_texts(root: lxml.html.HtmlElement):
     for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag in ("a", "html", "body"):
-            continue
-        if element.tag in _HEADING_TAGS or any(_TITLE_HINT.match(t) for t in _class_tokens(element)):
+        if _is_heading(element):
             yield text_of(element), element
         elif element.tag == "title":
             for part in re.split(r"[-_|—–]+", text_of(element)):
@@ -202,6 +199,11 @@ def _heading_texts(root: lxml.html.HtmlElement):
                 yield steps[-1], None
 
 
+def _is_heading(element) -> bool:
+    return isinstance(element.tag, str) and element.tag not in ("a", "html", "body") and (
+        element.tag in _HEADING_TAGS or any(_TITLE_HINT.match(t) for t in _class_tokens(element)))
+
+
 def _heading_link(element: lxml.html.HtmlElement | None, base: str) -> str | None:
     if element is None:
         return None
@@ -209,11 +211,11 @@ def _heading_link(element: lxml.html.HtmlElement | None, base: str) -> str | Non
         url = link_url(anchor, base)
         if url:
             return url
-    # a block title with a "更多>>" link beside it
+    # a block title with a "更多>>" link beside it: in the smallest block that holds no other title
     parent = element.getparent()
     for scope in (parent, parent.getparent() if parent is not None else None):
-        if scope is None:
-            continue
+        if scope is None or sum(1 for el in scope.iter() if _is_heading(el)) > 1:
+            break
         for anchor in scope.iter("a"):
             if _MORE.match(anchor_text(anchor)):
                 return link_url(anchor, base)
