@@ -381,7 +381,7 @@ class _UnitSite(_Site):
 
     def build(self) -> None:
         spec, year = self.spec, self.today.year
-        self._home()
+        self.add_page(_Page("/", spec.name, self._home_main))
         self.add_page(_Page(self.column, "政府信息公开", self._column_main))
         self._single_article("guide", f"{spec.name}政府信息公开指南", 2, [
             f"为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，编制{spec.name}政府信息公开指南。",
@@ -481,9 +481,6 @@ class _UnitSite(_Site):
             chunk = items[(n - 1) * PAGE_SIZE: n * PAGE_SIZE]
             self.add_page(_Page(path, self.spec.sections[key], lambda chunk=chunk, n=n: self._list_main(key, chunk, n)))
 
-    def _home(self) -> None:
-        self.add_page(_Page("/", self.spec.name, self._home_main))
-
     def _news(self) -> None:
         folder = self.news_path.rsplit("/", 1)[0]
         news = [
@@ -502,7 +499,7 @@ class _UnitSite(_Site):
         def month_page(query: dict[str, str]) -> Resource:
             year, month = self.today.year, self.today.month
             match = re.fullmatch(r"(\d{4})-(\d{2})", query.get("month", ""))
-            if match and 1 <= int(match[2]) <= 12:
+            if match and int(match[1]) >= 1 and 1 <= int(match[2]) <= 12:
                 year, month = int(match[1]), int(match[2])
             prev_year, prev_month = (year - 1, 12) if month == 1 else (year, month - 1)
             next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
