@@ -40,7 +40,6 @@ _TOO_MANY_REQUESTS = Resource(
     (("Content-Type", "text/html; charset=utf-8"), ("Retry-After", str(RETRY_AFTER_SECONDS))),
     "<html><body><p>访问过于频繁，请稍后再试。</p></body></html>".encode(),
 )
-_METHOD_NOT_ALLOWED = Resource(405, (("Allow", "GET"), ("Content-Type", "text/html")), b"")
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -111,7 +110,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(head=True)
 
     def _respond(self, *, head: bool) -> None:
-        hostname = urlsplit("//" + self.headers.get("Host", "")).hostname or ""
+        try:
+            hostname = urlsplit("//" + self.headers.get("Host", "")).hostname or ""
+        except ValueError:  # a malformed Host header ("[::1"): no such virtual host
+            hostname = ""
         vhost = self.server.hosts.get(hostname)
         if vhost is None:
             self._send(_UNKNOWN_HOST, head)
@@ -125,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # shutting down: drop the request and the connection
             return
         if head and resource.head_status is not None:
-            self._send(_METHOD_NOT_ALLOWED if resource.head_status == 405 else Resource(resource.head_status), head)
+            self._send(Resource(resource.head_status, (("Allow", "GET"),)), head)
             return
         self._send(resource, head)
 
