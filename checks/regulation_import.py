@@ -37,6 +37,8 @@ LIST_COLUMNS = ("法规名称", "版本", "状态", "废止日期", "替代法�
 _STATUS_NAMES = {"current": "现行有效", "superseded": "已被修订", "repealed": "已废止"}
 
 _FIRST_ARTICLE = re.compile(r"(?<!\w)第一条")
+_ARTICLE_LINE = re.compile(r"第[零〇一二两三四五六七八九十百千]+条")
+_ENDS_SENTENCE = re.compile(r"[。；;：:！!？?”\"]$")
 _TITLE_ENDING = re.compile(r"(?:条例|法|规定|办法|细则|规则)$")
 _NOT_A_TITLE = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+[编章节条]|[。;:,]")
 # The decree that promulgated the text: 中华人民共和国国务院令第392号, 海关总署令第240号, 卫生部令第2号.
@@ -55,8 +57,10 @@ class RegulationImportError(ValueError):
 def import_documents(paths: list[Path | str], library_dir: Path | str) -> list[Path]:
     """Write one library file per document into `library_dir`; return the files written.
 
-    An existing file of the same name is left alone when identical and is an error when it
-    differs. Importing a newer version marks the library's older current version superseded.
+    The version is current unless the library holds a newer one; importing the newest version
+    marks the older current one superseded. A metadata-only entry of the same version is
+    replaced by the full text and keeps its status. An existing file of the same name is left
+    alone when identical and is an error when it differs.
     """
     library_dir = Path(library_dir)
     library_dir.mkdir(parents=True, exist_ok=True)
@@ -69,26 +73,43 @@ def import_documents(paths: list[Path | str], library_dir: Path | str) -> list[P
             raise RegulationImportError(path, f"the library is invalid: {exc}") from None
         known = library.titles.get(title_key(title))
         versions = known.versions if known else []
-        newer = [v for v in versions if v.version > version]
         target = library_dir / f"{_file_stem(title)}-{version.isoformat()}.md"
-        content = _library_file(title, version, "superseded" if newer else "current", source, text)
-        if target.exists():
+        same = next((v for v in versions if v.version == version), None)
+        front = _status_fields(version, versions, same)
+        content = _library_file(title, version, front, source, text)
+        if same is not None and not same.has_text:
+            _write_atomically(target, content)
+            if same.path != target:
+                same.path.unlink()
+        elif target.exists():
             if target.read_text(encoding="utf-8") != content:
                 raise RegulationImportError(
                     path, f"{target} already exists with a different content; remove it first"
                 )
-            written.append(target)
-            continue
-        same_date = [v for v in versions if v.version == version]
-        if same_date:
+        elif same is not None:
             raise RegulationImportError(
-                path, f"the library already has the {version} version in {same_date[0].path}"
+                path, f"the library already has the {version} text in {same.path}"
             )
-        if not newer:
-            _supersede_older(path, [v for v in versions if v.version < version])
-        _write_atomically(target, content)
+        else:
+            if front["status"] == "current":
+                _supersede_older(path, [v for v in versions if v.version < version])
+            _write_atomically(target, content)
         written.append(target)
     return written
+
+
+def _status_fields(
+    version: dt.date, versions: list[RegulationVersion], same: RegulationVersion | None
+) -> dict:
+    """The status of an imported version among the library's versions of its regulation."""
+    if same is not None and not same.has_text:  # the text of a metadata-only entry
+        if same.status == "repealed":
+            return {"status": "repealed", "repealed_on": same.repealed_on,
+                    "replaced_by": same.replaced_by or None}
+        return {"status": same.status}
+    if any(v.version > version for v in versions):
+        return {"status": "superseded"}
+    return {"status": "current"}
 
 
 def list_library(library: Library) -> list[tuple[str, ...]]:
@@ -126,7 +147,14 @@ def _parse_document(path: Path) -> tuple[str, dt.date, str, str]:
             path, "no title line found (a line naming a 条例, 法, 规定, 办法 or 细则)"
         )
     title = title_key(lines[title_at])
-    text = "\n".join(lines[title_at:])
+    end = len(lines)
+    # A web page goes on after the last article (版权所有, 打印本页): lines that end no sentence
+    # and start no article are not the regulation's.
+    while end > first_article + 1 and not _ENDS_SENTENCE.search(lines[end - 1]) and not (
+        _ARTICLE_LINE.match(normalize(lines[end - 1]))
+    ):
+        end -= 1
+    text = "\n".join(lines[title_at:end])
     preamble, articles = split_articles(text)
     if not articles:
         raise RegulationImportError(path, "no articles (第一条 …) found after the title")
@@ -203,14 +231,15 @@ def _file_stem(title: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", title)
 
 
-def _library_file(title: str, version: dt.date, status: str, source: str, text: str) -> str:
-    front = yaml.safe_dump(
-        {"title": title, "version": version, "status": status, "source": source},
+def _library_file(title: str, version: dt.date, front: dict, source: str, text: str) -> str:
+    fields = {"title": title, "version": version, **front, "source": source}
+    meta = yaml.safe_dump(
+        {key: value for key, value in fields.items() if value is not None},
         allow_unicode=True,
         sort_keys=False,
         width=1000,
     )
-    return f"---\n{front}---\n{text}\n"
+    return f"---\n{meta}---\n{text}\n"
 
 
 def _supersede_older(path: Path, older: list[RegulationVersion]) -> None:

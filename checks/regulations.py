@@ -22,6 +22,7 @@ from checks.findings import Finding
 STATUSES = ("current", "superseded", "repealed")
 _REQUIRED_KEYS = ("title", "version", "status")
 _KEYS = {"title", "version", "status", "repealed_on", "replaced_by", "source", "unverified"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class LibraryError(ValueError):
@@ -401,10 +402,13 @@ def _read_version(path: Path) -> tuple[RegulationVersion, int]:
 
 
 def _date(value: object, error: LibraryError) -> dt.date:
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise error from None
+        if _ISO_DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
+    except ValueError:  # 2020-13-01
+        pass
+    raise error
 
 
 def _check_versions(entries: list[tuple[RegulationVersion, int]]) -> None:

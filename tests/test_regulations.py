@@ -79,6 +79,7 @@ GOOD = "---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\nstat
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\nstatus: repealed\n---\n", 4, "repealed_on"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-13-01\nstatus: current\n---\n", 3, "bad date"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020年\nstatus: current\n---\n", 3, "bad date"),
+        ("---\ntitle: 中华人民共和国测试条例\nversion: 20200101\nstatus: current\n---\n", 3, "bad date"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\nstatus: repealed\n"
          "repealed_on: soon\n---\n", 5, "bad date"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\nstatus: repealed\n"
@@ -384,6 +385,7 @@ def test_import(tmp_path, make):
     assert [a.number for a in version.articles] == [1, 2, 3]
     assert "示范令第3号" in version.source and not version.unverified
     assert check(library, "\n".join(DOWNLOAD), heading=IMPORTED) == []
+    assert "版权所有" not in version.text
     assert import_documents([source], library_dir) == [written]  # identical: left alone
 
 
@@ -409,6 +411,23 @@ def test_import_newer_version_supersedes_older(tmp_path):
         (IMPORTED, "2010-05-01", "已被修订"), (IMPORTED, "2018-03-19", "现行有效"),
     ]
     assert len(LIST_COLUMNS) == len(rows[0])
+
+
+@pytest.mark.parametrize("status", ["current", "repealed"])
+def test_import_gives_a_metadata_only_entry_its_text(tmp_path, status):
+    library_dir = tmp_path / "library"
+    library_dir.mkdir()
+    entry = library_dir / "entry.md"
+    extra = "repealed_on: 2020-01-01\nreplaced_by: 中华人民共和国示范法\n" if status == "repealed" else ""
+    entry.write_text(f"---\ntitle: {IMPORTED}\nversion: 2018-03-19\nstatus: {status}\n{extra}"
+                     "source: 国务院令\nunverified: true\n---\n", encoding="utf-8")
+    [written] = import_documents([_txt(tmp_path / "a.txt")], library_dir)
+    assert not entry.exists()
+    version = load_library(library_dir).find_title("", IMPORTED).latest
+    assert version.path == written and version.has_text and not version.unverified
+    assert version.status == status
+    if status == "repealed":
+        assert (version.repealed_on, version.replaced_by) == (dt.date(2020, 1, 1), "中华人民共和国示范法")
 
 
 def test_import_refuses_to_overwrite_a_different_file(tmp_path):
