@@ -53,14 +53,11 @@ def wrong_link_detail(
     other_unit_hosts: dict[str, str],
     this_unit_name: str,
     rules: Rules,
-    *,
-    heading: str = "",
 ) -> str | None:
     """Why the link is a wrong link, in Chinese; None when it is fine or cannot be judged.
 
     `other_unit_hosts` maps the hosts of the other customs units to their names (hosts this unit
-    uses itself must not be in it); `heading` is the target's main heading when the crawler has
-    it. Only a 200 HTML answer is judged.
+    uses itself must not be in it). Only a 200 HTML answer is judged.
     """
     if target.status != 200 or not _is_html(target):
         return None
@@ -70,7 +67,7 @@ def wrong_link_detail(
     return (
         _parked_or_gambling(host, title, target.text, other_unit_hosts, page_unit_host, rules)
         or _other_unit(text, host, page_unit_host, other_unit_hosts, this_unit_name, rules)
-        or _unrelated_title(text, title, heading, target, other_unit_hosts, this_unit_name, rules)
+        or _unrelated_title(text, title, target, other_unit_hosts, this_unit_name, rules)
     )
 
 
@@ -131,7 +128,7 @@ def _other_unit(text: str, host: str, page_unit_host: str, other_unit_hosts: dic
     return None
 
 
-def _unrelated_title(text: str, title: str, heading: str, target: FetchResult,
+def _unrelated_title(text: str, title: str, target: FetchResult,
                      other_unit_hosts: dict[str, str], this_unit_name: str, rules: Rules) -> str | None:
     if len(_CJK.findall(text)) < rules.wrong_link.min_text_chars:
         return None
@@ -139,6 +136,7 @@ def _unrelated_title(text: str, title: str, heading: str, target: FetchResult,
     subject = _strip_site(text, site_names)
     if len(_CJK.findall(subject)) < rules.wrong_link.min_text_chars // 2:
         return None  # the text is mostly a unit name: nothing specific to compare
+    heading = " ".join(unicodedata.normalize("NFKC", target.heading or "").split())
     candidates = [part for part in [*_TITLE_SEPARATORS.split(title), title, heading]
                   if len(_CJK.findall(_strip_site(part, site_names))) >= 2]
     similarity = max((bigram_similarity(subject, _strip_site(c, site_names)) for c in candidates), default=0.0)
@@ -147,14 +145,19 @@ def _unrelated_title(text: str, title: str, heading: str, target: FetchResult,
     if _mentioned(subject, target.text or ""):
         return None  # the page holds what the link promises, under a poor title
     if candidates:
-        return (f"目标页面标题“{title or heading}”与链接文字“{text}”几乎没有共同之处"
+        informative_title = len(_CJK.findall(_strip_site(title, site_names))) >= 2
+        shown = f"标题“{title}”" if informative_title else f"主标题“{heading}”"
+        return (f"目标页面{shown}与链接文字“{text}”几乎没有共同之处"
                 f"（字符二元组相似度{similarity:.2f}），页面内容也未提及链接所指内容")
     # A title that only names the site says nothing about the page, and the page text may be cut
-    # before the article: only a landing on the site's home page is known not to be the content.
-    path = urlsplit(target.final_url or target.url).path
-    if re.fullmatch(r"/?(?:index\.\w+)?", path) and target.text:
+    # before the article: only a deep link redirected to the home page is known to have lost it.
+    if not _is_home(target.url) and _is_home(target.final_url or target.url) and target.text:
         return f"链接文字“{text}”所指内容未找到，链接打开的是网站首页（标题“{title}”）"
     return None
+
+
+def _is_home(url: str) -> bool:
+    return re.fullmatch(r"/?(?:index\.\w+)?", urlsplit(url).path) is not None
 
 
 def _strip_site(text: str, site_names: list[str]) -> str:
