@@ -370,9 +370,8 @@ def _read_version(path: Path) -> tuple[RegulationVersion, int]:
     if status == "repealed":
         if meta.get("repealed_on") is None:
             raise fail("status", "status repealed needs repealed_on")
-        repealed_on = _date(
-            meta["repealed_on"], fail("repealed_on", f"bad date {meta['repealed_on']!r} (YYYY-MM-DD)")
-        )
+        bad_date = fail("repealed_on", f"bad date {meta['repealed_on']!r} (YYYY-MM-DD)")
+        repealed_on = _date(meta["repealed_on"], bad_date)
         if repealed_on < version:
             raise fail("repealed_on", "repealed_on is before the version date")
     elif "repealed_on" in meta:

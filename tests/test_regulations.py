@@ -54,7 +54,7 @@ def test_bundled_library(library, demo):
         ("2012-05-10", "superseded"), ("2016-08-22", "superseded"), ("2020-11-30", "current"),
     ]
     assert all(15 <= len(v.articles) <= 25 for v in demo.versions)
-    assert all("演示数据（虚构）" in v.source for v in demo.versions)
+    assert all("演示数据（虚构）" in v.source and v.unverified for v in demo.versions)
     repealed = library.find_title("", DEMO_REPEALED)
     assert repealed.repealed and repealed.latest.replaced_by == DEMO
     tariff = library.find_title("", "中华人民共和国进出口关税条例")
@@ -62,7 +62,7 @@ def test_bundled_library(library, demo):
     assert tariff.latest.repealed_on == dt.date(2024, 12, 1)
     assert tariff.latest.replaced_by == "中华人民共和国关税法"
     real = [r for r in library if "演示" not in r.latest.source]
-    assert len(real) >= 8
+    assert len(real) >= 8 and all(r.metadata_only for r in real)
     assert all(v.unverified and v.source for r in real for v in r.versions)
 
 
@@ -74,7 +74,8 @@ GOOD = "---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\nstat
     [
         ("title: x\n", 1, "front matter"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\n", 1, "not closed"),
-        ("---\ntitle: [unclosed\nversion: 2020-01-01\nstatus: current\n---\n", 3, "bad front matter"),
+        ("---\ntitle: [unclosed\nversion: 2020-01-01\nstatus: current\n---\n", 3,
+         "bad front matter"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\nstatus: valid\n---\n", 4, "unknown status"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-01-01\nstatus: repealed\n---\n", 4, "repealed_on"),
         ("---\ntitle: 中华人民共和国测试条例\nversion: 2020-13-01\nstatus: current\n---\n", 3, "bad date"),
