@@ -77,12 +77,16 @@ def _is_html(target: FetchResult) -> bool:
 
 
 def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    """The host[:port] a URL names, as written (for the inspector to read)."""
+    return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
 
 
 def _same_host(a: str, b: str) -> bool:
-    return _host(f"//{a}") == _host(f"//{b}")
+    """Same site: www. aside, and a port that only one side names does not matter."""
+    first, second = urlsplit(f"//{a}"), urlsplit(f"//{b}")
+    names = [(p.hostname or "").rstrip(".").removeprefix("www.") for p in (first, second)]
+    ports = [p.port for p in (first, second) if p.port not in (None, 80, 443)]
+    return names[0] == names[1] and (len(ports) < 2 or ports[0] == ports[1])
 
 
 def _parked_or_gambling(host: str, title: str, body: str, other_unit_hosts: dict[str, str],
@@ -92,7 +96,7 @@ def _parked_or_gambling(host: str, title: str, body: str, other_unit_hosts: dict
         if keyword.lower() in lowered_title or keyword.lower() in lowered_body:
             return f"目标网站（{host}）是停放或待售域名页面（含“{keyword}”），原网站已不在该域名上"
     # Government sites report on gambling cases ("查获百家乐赌具"): they are not gambling pages.
-    official = host.endswith(".gov.cn") or any(_same_host(host, h) for h in [*other_unit_hosts, page_unit_host])
+    official = (urlsplit(f"//{host}").hostname or "").endswith(".gov.cn") or any(_same_host(host, h) for h in [*other_unit_hosts, page_unit_host])
     if official:
         return None
     in_title = [k for k in rules.wrong_link.gambling_keywords if k.lower() in lowered_title]

@@ -123,3 +123,12 @@ def test_only_200_html_targets_are_judged(result):
 def test_gbk_decoded_title():
     title = "2023年进出口食品安全抽检结果通报".encode("gbk").decode("gbk")
     assert detail("关于进一步优化营商环境的公告", target("http://nanjing.customs.gov.cn/a.html", title))
+
+
+def test_hosts_with_ports_and_www():
+    others = {"127.0.0.1:8002": "上海海关"}
+    result = target("http://127.0.0.1:8002/zn.html", "上海海关政府信息公开指南")
+    why = wrong_link_detail("南京海关政府信息公开指南", "127.0.0.1:8001", result, others, "南京海关", RULES)
+    assert "127.0.0.1:8002" in why
+    same_site = target("http://www.nanjing.customs.gov.cn:80/zn.html", "南京海关政府信息公开指南")
+    assert wrong_link_detail("南京海关政府信息公开指南", HOST, same_site, {HOST: "南京海关"}, "南京海关", RULES) is None
