@@ -8,6 +8,7 @@ from checks.facts import FetchResult
 from checks.findings import Finding
 from checks.link_checks import link_findings
 from crawler.config import Unit
+from crawler.history import Resolved, Seen
 from crawler.links import canonical_url
 from crawler.store import RunStore
 
@@ -24,6 +25,10 @@ class UnitReport:
     crawl_notes: str
     reachable: bool
     stats: dict = field(default_factory=dict)
+    crawled_pages: set[str] = field(default_factory=set)
+    # filled from the history: each finding with first_seen/state, and what was fixed since
+    rows: list[Seen] = field(default_factory=list)
+    resolved: list[Resolved] = field(default_factory=list)
 
 
 def _fetch(data: dict | None) -> FetchResult | None:
@@ -69,4 +74,5 @@ def assess_unit(store: RunStore, unit: Unit) -> UnitReport:
         crawl_notes="；".join(notes),
         reachable=reachable,
         stats=stats,
+        crawled_pages={url for url, *_ in store.pages(unit.id)} | ({unit.url} if reachable else set()),
     )

@@ -135,11 +135,14 @@ def _options(args, out_dir: Path):
     )
 
 
-def _execute(units, options, progress=None, site_when_no_column=False) -> tuple[int, object]:
-    from crawler.runner import RunFailed, run_audit
+def _execute(units, options, progress=None, site_when_no_column=False, keep_history=True) -> tuple[int, object]:
+    from crawler.runner import RunFailed, RunLocked, run_audit
 
     try:
-        return EXIT_OK, run_audit(units, options, progress, site_when_no_column)
+        return EXIT_OK, run_audit(units, options, progress, site_when_no_column, keep_history)
+    except RunLocked as exc:
+        Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE, None
     except RunFailed as exc:
         Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_FAILED, None
@@ -164,7 +167,8 @@ def cmd_check(args) -> int:
         is_url = False  # a unit of sites.yaml, checked with its own settings
     options = _options(args, Path(args.out) / "spot")
     with live_progress(unit.name) as progress:
-        code, outcome = _execute([unit], options, progress, site_when_no_column=is_url and not args.scope)
+        code, outcome = _execute([unit], options, progress, site_when_no_column=is_url and not args.scope,
+                                 keep_history=False)
     if outcome is None:
         return code
     findings = outcome.reports[0].findings

@@ -11,7 +11,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 
 from checks.findings import CATALOG, Finding
@@ -24,7 +23,7 @@ CSV_COLUMNS = [
 SUMMARY_COLUMNS = (
     ["unit_id", "unit_name", "pages_crawled", "links_checked"]
     + list(CATALOG)
-    + ["ipv6_verdict", "crawl_complete", "crawl_notes"]
+    + ["ipv6_verdict", "crawl_complete", "crawl_notes", "new", "persisting", "resolved"]
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,8 +60,17 @@ def finding_row(finding: Finding, unit_name: str, first_seen: str, state: str) -
     ]
 
 
-def unit_csv(report: UnitReport, today: date) -> bytes:
-    rows = [finding_row(f, report.unit.name, today.isoformat(), "new") for f in report.findings]
+def unit_csv(report: UnitReport) -> bytes:
+    return csv_bytes(CSV_COLUMNS, [finding_row(r.finding, report.unit.name, r.first_seen, r.state) for r in report.rows])
+
+
+def resolved_csv(reports: list[UnitReport]) -> bytes:
+    rows = []
+    for report in reports:
+        for r in report.resolved:
+            info = CATALOG[r.check]
+            rows.append([r.unit_id, report.unit.name, r.check, info.name, info.severity, r.page_url, r.target_url,
+                         "", "", r.detail, r.first_seen, "resolved"])
     return csv_bytes(CSV_COLUMNS, rows)
 
 
@@ -74,15 +82,17 @@ def summary_rows(reports: list[UnitReport]) -> list[list]:
             [report.unit.id, report.unit.name, report.pages_crawled, report.links_checked]
             + [counts.get(code, 0) for code in CATALOG]
             + [report.stats.get("ipv6_verdict", ""), "yes" if report.crawl_complete else "no", report.crawl_notes]
+            + [sum(r.state == "new" for r in report.rows), sum(r.state == "persisting" for r in report.rows),
+               len(report.resolved)]
         )
     return rows
 
 
-def write_run_folder(run_dir: Path, reports: list[UnitReport], today: date, run_info: dict) -> None:
+def write_run_folder(run_dir: Path, reports: list[UnitReport], run_info: dict) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     for report in reports:
-        write_atomic(run_dir / f"{report.unit.id}.csv", unit_csv(report, today))
-    write_atomic(run_dir / "resolved.csv", csv_bytes(CSV_COLUMNS, []))
+        write_atomic(run_dir / f"{report.unit.id}.csv", unit_csv(report))
+    write_atomic(run_dir / "resolved.csv", resolved_csv(reports))
     write_atomic(run_dir / "summary.csv", csv_bytes(SUMMARY_COLUMNS, summary_rows(reports)))
     write_atomic(run_dir / "run.json", json.dumps(run_info, ensure_ascii=False, indent=2).encode("utf-8"))
     write_atomic(run_dir / "index.html", index_html(reports, run_info).encode("utf-8"))

@@ -1,7 +1,11 @@
 """One audit run: crawl the selected units with Scrapy, assess the facts, write the run folder."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import platform
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -14,6 +18,7 @@ from scrapy.settings import Settings
 from crawler import resolver
 from crawler.assess import UnitReport, assess_unit
 from crawler.config import Unit
+from crawler.history import History, Seen, fingerprint
 from crawler.reports import write_run_folder
 from crawler.spiders.audit import AuditSpider
 from crawler.store import RunStore
@@ -25,6 +30,16 @@ SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 def shanghai_now() -> datetime:
     return datetime.now(SHANGHAI)
+
+
+def new_run_id(out_dir: Path) -> tuple[datetime, str]:
+    """YYYYMMDD-HHMMSS of now; two runs within one second wait for the next one (ids stay unique)."""
+    while True:
+        started = shanghai_now()
+        run_id = started.strftime("%Y%m%d-%H%M%S")
+        if not (out_dir / run_id).exists():
+            return started, run_id
+        time.sleep(0.2)
 
 
 class RunFailed(Exception):
@@ -44,6 +59,29 @@ class RunOptions:
     obey_robots: bool = False
     timeout: float | None = None
     render: bool = False
+
+
+class RunLocked(Exception):
+    """Another run is writing to the same output folder (exit code 2); one-line message."""
+
+
+@contextlib.contextmanager
+def run_lock(out_dir: Path):
+    """One run at a time per output folder. flock is released by the OS when a process dies,
+    so a crashed run never leaves a stale lock behind."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLocked(f"another run is in progress in {out_dir} ({holder}); try again when it ends") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
 
 
 @dataclass
@@ -83,13 +121,25 @@ def check_nameservers(options: RunOptions, units: list[Unit]) -> None:
     resolver.probe(probe_resolver, host or "localhost")
 
 
-def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_no_column: bool = False) -> RunOutcome:
-    """Crawl `units`, write `options.out_dir/<run-id>/`, and return what was found."""
+def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_no_column: bool = False,
+              keep_history: bool = True) -> RunOutcome:
+    """Crawl `units`, write `options.out_dir/<run-id>/`, and return what was found.
+
+    With `keep_history`, findings get their first_seen/state from OUT/history.sqlite and fixed
+    ones go to resolved.csv; spot checks leave the history alone.
+    """
+    with run_lock(options.out_dir):
+        return _run(units, options, progress, site_when_no_column, keep_history)
+
+
+def _run(units, options, progress, site_when_no_column, keep_history) -> RunOutcome:
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
     check_nameservers(options, units)
-    started = shanghai_now()
-    run_id = started.strftime("%Y%m%d-%H%M%S")
+    started, run_id = new_run_id(options.out_dir)
+    history = History(options.out_dir / "history.sqlite") if keep_history else None
+    if history:
+        history.begin_run(run_id, started.isoformat(timespec="seconds"), options.today, "run")
     run_dir = options.out_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     store = RunStore(run_dir / "crawl.sqlite")
@@ -102,6 +152,12 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
 
     reports = [assess_unit(store, unit) for unit in units]
     store.close()
+    for report in reports:
+        if history:
+            report.rows, report.resolved = history.record_unit(
+                run_id, options.today, report.unit.id, report.findings, report.crawl_complete, report.crawled_pages)
+        else:
+            report.rows = [Seen(f, fingerprint(f), options.today.isoformat(), "new") for f in report.findings]
     run_info = {
         "run_id": run_id,
         "start": started.isoformat(timespec="seconds"),
@@ -114,7 +170,10 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
                               "crawl_complete": r.crawl_complete, "crawl_notes": r.crawl_notes,
                               "findings": len(r.findings)} for r in reports},
     }
-    write_run_folder(run_dir, reports, options.today, run_info)
+    write_run_folder(run_dir, reports, run_info)
+    if history:
+        history.end_run(run_id, run_info["end"], "finished")
+        history.close()
     outcome = RunOutcome(run_id, run_dir, reports)
     if reports and not any(r.reachable for r in reports):
         raise RunFailed(f"run failed: every unit was unreachable ({len(reports)} units); reports in {run_dir}")
