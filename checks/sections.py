@@ -247,6 +247,7 @@ _CHROME_HINT = re.compile(r"^(?:head|top|topbar|foot|bottom|copyright|banquan)$|
 _NAV_HINT = re.compile(r"nav|menu|tree|crumb|location|sidebar|^side|^left|subnav|daohang|^dh$")
 _PAGER_HINT = re.compile(r"^(?:pag\w*|fenye|fy|pg)$")
 _ROW_TAGS = {"li", "tr", "dd", "dt", "div", "p"}
+_LIST_TAGS = ("ul", "ol", "dl", "table", "li", "tr")
 _ROW_MAX_LINKS = 3
 _ROW_MAX_CHARS = 300
 _UNDATED_MIN_TITLE = 6  # mean CJK length of the titles of an undated list (menus are shorter)
@@ -262,9 +263,8 @@ _PAGER_WORDS = _NEXT | _PREV | _FIRST | _LAST
 
 @dataclass
 class _Row:
-    element: lxml.html.HtmlElement
     item: ListItem
-    links: list[str]
+    links: list[str]  # every link of the entry: a link to the page itself marks a menu
 
 
 @dataclass
@@ -318,7 +318,8 @@ def _main_list(root, base: str, page_url: str, today: dt.date) -> list[_Row]:
     groups = _row_groups(root, base, today)
     dated = [g for g in groups if g.dated and g.dated * 2 >= len(g.rows) and not _is_chrome(g.parent)]
     if dated:
-        best = max(dated, key=lambda g: (g.dated, len(g.rows)))
+        # a dated "latest updates" box in a sidebar loses to the main list
+        best = max(dated, key=lambda g: (not _hinted(g.parent, _NAV_HINT), g.dated, len(g.rows)))
         # CMS templates often cut one list into several <ul> of five entries: take the siblings too
         chosen = [g for g in dated if g is best or _same_block(g.parent, best.parent)]
         return [row for group in chosen for row in group.rows]
@@ -350,6 +351,9 @@ def _row_groups(root, base: str, today: dt.date) -> list[_Group]:
 
 
 def _row(element, base: str, today: dt.date) -> _Row | None:
+    # an element holding a list (or a menu tree) is a block of the layout, not one entry
+    if any(True for _ in element.iterdescendants(*_LIST_TAGS)):
+        return None
     anchors = [(a, anchor_text(a), link_url(a, base)) for a in element.iter("a")]
     anchors = [(a, text, url) for a, text, url in anchors if text and url]
     if not anchors or len(anchors) > _ROW_MAX_LINKS:
@@ -368,7 +372,7 @@ def _row(element, base: str, today: dt.date) -> _Row | None:
     if trailing:
         date = date or item_date(trailing.group(1), today=today)
         title = title[: trailing.start()].strip() or title
-    return _Row(element, ListItem(title=title, url=url, date=date), [u for _, _, u in anchors])
+    return _Row(ListItem(title=title, url=url, date=date), [u for _, _, u in anchors])
 
 
 def _is_chrome(element) -> bool:
@@ -376,12 +380,14 @@ def _is_chrome(element) -> bool:
 
 
 def _same_block(a, b) -> bool:
+    """Two list containers that are parts of one list: same tag and class, side by side."""
     if a.tag != b.tag or a.get("class") != b.get("class"):
         return False
     pa, pb = a.getparent(), b.getparent()
     if pa is None or pb is None:
         return False
-    return pa is pb or (pa.getparent() is not None and pa.getparent() is pb.getparent())
+    # unnamed containers must be direct siblings; named ones (class="conList_ul") may be a level apart
+    return pa is pb or (bool(a.get("class")) and pa.getparent() is not None and pa.getparent() is pb.getparent())
 
 
 def _mean_cjk(titles) -> float:

@@ -361,3 +361,14 @@ def test_missing_annual_report_section_is_one_finding_naming_the_year():
 def test_override_can_drop_a_required_section():
     rules = load_rules({"sections": [{"name": "政府信息公开制度", "required": False}]})
     assert section_findings("nanjing", COLUMN, complete_column(政府信息公开制度=None), TODAY, rules) == []
+
+
+def test_dated_sidebar_box_loses_to_the_main_list():
+    html = page("""
+      <div class="sidebar"><ul><li><a href="/n/1.html">南京海关召开关区工作会议</a>2024-02-28</li>
+        <li><a href="/n/2.html">南京海关开展业务培训</a>2024-02-27</li>
+        <li><a href="/n/3.html">南京海关开展普法宣传活动</a>2024-02-26</li></ul></div>
+      <div class="content"><ul><li><a href="/g/1.html">南京海关关于调整报关业务办理时间的公告</a>2021-05-10</li>
+        <li><a href="/g/2.html">南京海关关于公布行政审批事项目录的公告</a>2021-03-01</li></ul></div>""")
+    items = parse_list_page(html, LIST_URL, today=TODAY).items
+    assert [item.date for item in items] == [dt.date(2021, 5, 10), dt.date(2021, 3, 1)]
