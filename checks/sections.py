@@ -27,13 +27,14 @@ COLUMN_NAME = "政府信息公开专栏"
 # --- HTML helpers (also used by checks.metadata) ----------------------------------------------
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_CONTENT = ("script", "style", "noscript", "template", "textarea", "select")
 
 
 def parse_html(html: str) -> lxml.html.HtmlElement:
     """A parsed document; never raises on empty or odd markup."""
-    # lxml refuses a str that still declares its byte encoding
-    html = _XML_DECLARATION.sub("", html or "")
+    # lxml refuses a str that still declares its byte encoding, and control characters
+    html = _XML_DECLARATION.sub("", _CONTROL.sub("", html or ""))
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):

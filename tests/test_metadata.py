@@ -1,5 +1,6 @@
 """Core metadata of item pages (table, label：value, 【】 forms) and its findings."""
 import pytest
+from hypothesis import given, strategies as st
 
 from checks.metadata import is_current_column, metadata_findings, parse_metadata
 from checks.rules import load_rules
@@ -89,3 +90,10 @@ def test_current_column_names():
 def test_synonyms_from_an_override():
     rules = load_rules({"metadata": {"fields": [{"name": "文号", "labels": ["公告号"], "required": True}]}})
     assert parse_metadata("<p>公告号：2021年第5号</p>", rules) == {"文号": "2021年第5号"}
+
+
+@given(st.lists(st.sampled_from(["<table><tr><td>", "</td><td>", "文　　号", "：", "【效力】", "<br>", "发布机构:",
+                                 "\x00", "<p>", "失效", "&nbsp;"]) | st.text(max_size=6), max_size=30))
+def test_parse_metadata_never_raises(parts):
+    result = parse_metadata("".join(parts), RULES)
+    assert set(result) <= {f.canonical for f in RULES.metadata_fields}

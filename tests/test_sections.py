@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, strategies as st
 
 from checks.rules import load_rules
 from checks.sections import (
@@ -372,3 +373,17 @@ def test_dated_sidebar_box_loses_to_the_main_list():
         <li><a href="/g/2.html">南京海关关于公布行政审批事项目录的公告</a>2021-03-01</li></ul></div>""")
     items = parse_list_page(html, LIST_URL, today=TODAY).items
     assert [item.date for item in items] == [dt.date(2021, 5, 10), dt.date(2021, 3, 1)]
+
+
+_FRAGMENTS = ["<ul>", "</ul>", "<li>", "<a href='x/1.html'>", "<a href='javascript:;'>", "</a>", "<table><tr><td>",
+              "</td></tr></table>", "2024-01-02", "[02-03]", "政府信息公开指南", "下一页", "共3页", "<div class='page'>",
+              "</div>", "<?xml version='1.0' encoding='gbk'?>", "<base href=':'>", "<script>createPageHTML(2,0,'index','html')</script>",
+              "【文号】", "暂无信息", "&nbsp;", "<!-- c -->", "\u3000", "<p>"]
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=8), max_size=40))
+def test_parsers_never_raise(parts):
+    html = "".join(parts)
+    parse_list_page(html, "http://h.gov.cn/col/index.html", today=TODAY)
+    find_sections(html, "http://h.gov.cn/col/index.html", RULES)
+    is_single_article(html)
