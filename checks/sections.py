@@ -118,6 +118,9 @@ _DECORATION = re.compile(r"[【】\[\]《》〈〉「」『』〖〗<>«»‹›
 _TRAILER = re.compile(r"(?:更多|more|\+|\.{2,}|…+|\(\d+\)|\d+(?:条|项|篇|个|件)?)$", re.I)
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\([一二三四五六七八九十\d]+\))")
 # "南京海关政府信息公开指南", "本关规范性文件": a unit's name before a section name
+# A canonical name this long is specific enough to be found inside a slightly longer text.
+_LOOSE_MIN_CHARS = 7
+_LOOSE_EXTRA_CHARS = 4
 _UNIT_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{0,8}?海关(?:总署)?|本关|我关)")
 
 
@@ -133,13 +136,27 @@ def normalize_name(text: str) -> str:
 
 
 def match_section(text: str, rules: Rules) -> SectionRule | None:
-    """The section of `rules` a link or heading text names, or None."""
+    """The section of `rules` a link or heading text names, or None.
+
+    The text must be a name of the section (after normalising and dropping a unit name before
+    it), or hold a long canonical name with a few more characters (政府信息公开指南和目录) but no
+    digits: "2023年政府信息公开年报" is one report, not the section.
+    """
     name = normalize_name(text)
     if not name or len(name) > 40:
         return None
     candidates = {name, _UNIT_PREFIX.sub("", name, count=1)}
     for section in rules.sections:
         if any(normalize_name(known) in candidates for known in section.names):
+            return section
+    if re.search(r"\d", name):
+        return None
+    for section in rules.sections:
+        canonical = normalize_name(section.canonical)
+        if len(canonical) >= _LOOSE_MIN_CHARS and any(
+            canonical in candidate and len(candidate) - len(canonical) <= _LOOSE_EXTRA_CHARS
+            for candidate in candidates
+        ):
             return section
     return None
 
@@ -420,10 +437,9 @@ class _Template:
 
 
 def _template(url: str) -> _Template | None:
-    match = None
-    for match in _PAGE_PARAM.finditer(url):
-        pass
-    if match:
+    params = list(_PAGE_PARAM.finditer(url))
+    if params:
+        match = params[-1]
         return _Template(url[: match.start(2)], int(match.group(2)), url[match.end(2):], True)
     path, query = url.split("?", 1) if "?" in url else (url, "")
     file_match = _PAGE_FILE.search(path)
@@ -446,7 +462,8 @@ def _scripted_pages(root, base: str) -> tuple[int, int, list[str]] | None:
 
 def _stated_total(root) -> tuple[int | None, int | None]:
     """(current page, total pages) as the pager states them."""
-    for value in root.xpath("//@totalpage | //@totalPage | //@data-total-page"):
+    # easysite's hidden <input totalpage="N">; the HTML parser lowercases attribute names
+    for value in root.xpath("//@totalpage | //@data-total-page"):
         if str(value).strip().isdigit():
             return None, int(value)
     pager_texts = [text_of(el) for el in root.iter()
@@ -464,7 +481,7 @@ def _stated_total(root) -> tuple[int | None, int | None]:
 def _pagination(root, base: str, page_url: str, scripted) -> tuple[list[str], int | None]:
     if scripted:
         total, current, urls = scripted
-        return [u for i, u in enumerate(urls, start=1) if i != current and u != page_url], total
+        return [u for i, u in enumerate(urls, start=1) if i != current and u != page_url], total or None
     current, total = _stated_total(root)
     stated_total = total
     anchors = _pager_anchors(root, base)

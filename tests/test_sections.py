@@ -43,6 +43,8 @@ def page(body: str, title: str = "南京海关") -> str:
         ("南京海关政府信息公开制度", "政府信息公开制度"),
         ("一、政府信息公开指南", "政府信息公开指南"),
         ("《政府信息公开指南》", "政府信息公开指南"),
+        ("政府信息公开指南和目录", "政府信息公开指南"),
+        ("政府信息公开制度文件", "政府信息公开制度"),
     ],
 )
 def test_section_names_match_with_their_variants(text, canonical):
@@ -50,7 +52,8 @@ def test_section_names_match_with_their_variants(text, canonical):
     assert section is not None and section.canonical == canonical
 
 
-@pytest.mark.parametrize("text", ["政府信息公开", "2023年政府信息公开年报", "关于规范性文件清理结果的公告", "首页", ""])
+@pytest.mark.parametrize("text", ["政府信息公开", "2023年政府信息公开年报", "关于规范性文件清理结果的公告", "规范性文件解读",
+                                  "关于修订政府信息公开指南的通知", "首页", ""])
 def test_other_texts_name_no_section(text):
     assert match_section(text, RULES) is None
 
