@@ -269,6 +269,9 @@ _LIST_TAGS = ("ul", "ol", "dl", "table", "li", "tr")
 _ROW_MAX_LINKS = 3
 _ROW_MAX_CHARS = 300
 _UNDATED_MIN_TITLE = 6  # mean CJK length of the titles of an undated list (menus are shorter)
+# Chinese characters of running text that make a page an article: a few paragraphs, more than a
+# footer's address and copyright lines that carry no chrome class
+_ARTICLE_MIN_CHARS = 150
 _TRAILING_DATE = re.compile(
     r"[\s\[(【]*((?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[01]\d-[0-3]\d)[\])】]?\s*$")
 
@@ -328,8 +331,9 @@ def is_single_article(html: str) -> bool:
             _CHROME_HINT.search(t) for t in _class_tokens(element)
         ):
             element.drop_tree()
-    body_text = "".join(root.itertext())
-    return len(re.findall(r"[\u4e00-\u9fff]", body_text)) >= 150
+    body = root.find("body")
+    body_text = "".join((body if body is not None else root).itertext())
+    return len(re.findall(r"[\u4e00-\u9fff]", body_text)) >= _ARTICLE_MIN_CHARS
 
 
 def _main_list(root, base: str, page_url: str, today: dt.date) -> list[_Row]:
