@@ -29,7 +29,7 @@ _FILLER = " \t|丨/\\-—–_"
 
 def parse_metadata(html: str, rules: Rules | None = None) -> dict[str, str]:
     """The item's metadata by canonical field name (文号, 发布机构, ...); an empty value is kept as ''."""
-    rules = rules or load_rules()
+    rules = rules or _default_rules()
     root = parse_html(html)
     drop_non_content(root)
     lines = [line for line in _lines(root) if line]
@@ -48,9 +48,14 @@ def parse_metadata(html: str, rules: Rules | None = None) -> dict[str, str]:
                 # a label cell (or a label line) whose value is the next cell
                 value = _NEXT_LABEL.split(lines[index + 1], maxsplit=1)[0].strip(_FILLER)
             canonical = _canonical(match, rules.metadata_fields)
-            if value or canonical not in found:
-                found[canonical] = found.get(canonical) or value
+            if not found.get(canonical):  # the first value given wins; an empty one is kept as ''
+                found[canonical] = value
     return found
+
+
+@lru_cache(maxsize=1)
+def _default_rules() -> Rules:
+    return load_rules()
 
 
 def _lines(root: lxml.html.HtmlElement) -> list[str]:
