@@ -267,7 +267,9 @@ class HTTPResult:
 
 
 @dataclass(frozen=True)
-class _Page:
+class Page:
+    """An answer and the text of its body, as far as it is compared."""
+
     result: HTTPResult
     text: str  # the decoded first BODY_LIMIT bytes of the body ('' when not read)
 
@@ -294,7 +296,7 @@ def _tls_context() -> ssl.SSLContext:
 _TLS = _tls_context()
 
 
-def fetch(address: str, port: int, scheme: str, host: str, path: str, timeout: float, *, body: bool = True) -> _Page:
+def fetch(address: str, port: int, scheme: str, host: str, path: str, timeout: float, *, body: bool = True) -> Page:
     """GET `path` from `host` at the literal `address`: Host header and SNI name the host.
 
     `timeout` bounds the whole exchange; at most HEADER_LIMIT + BODY_LIMIT bytes are read.
@@ -308,19 +310,19 @@ def fetch(address: str, port: int, scheme: str, host: str, path: str, timeout: f
         location = response.getheader("Location")
         text = _decode(_read_body(response), response.getheader("Content-Type", "")) if body else ""
     except TimeoutError as exc:
-        return _Page(HTTPResult(address, port, scheme, error_kind="timeout", error=_message(exc) or f"{timeout:g}秒"), "")
+        return Page(HTTPResult(address, port, scheme, error_kind="timeout", error=_message(exc) or f"{timeout:g}秒"), "")
     except ConnectionRefusedError as exc:
-        return _Page(HTTPResult(address, port, scheme, error_kind="refused", error=_message(exc)), "")
+        return Page(HTTPResult(address, port, scheme, error_kind="refused", error=_message(exc)), "")
     except ssl.SSLError as exc:
-        return _Page(HTTPResult(address, port, scheme, error_kind="tls", error=_message(exc)), "")
+        return Page(HTTPResult(address, port, scheme, error_kind="tls", error=_message(exc)), "")
     except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, EOFError) as exc:
-        return _Page(HTTPResult(address, port, scheme, error_kind="connection", error=_message(exc)), "")
+        return Page(HTTPResult(address, port, scheme, error_kind="connection", error=_message(exc)), "")
     except http.client.HTTPException as exc:
-        return _Page(HTTPResult(address, port, scheme, error_kind="other", error=f"不是HTTP应答（{_message(exc)}）"), "")
+        return Page(HTTPResult(address, port, scheme, error_kind="other", error=f"不是HTTP应答（{_message(exc)}）"), "")
     except OSError as exc:
-        return _Page(HTTPResult(address, port, scheme, error_kind="other", error=_message(exc)), "")
+        return Page(HTTPResult(address, port, scheme, error_kind="other", error=_message(exc)), "")
     final_url = urljoin(url, location) if location else url
-    return _Page(HTTPResult(address, port, scheme, status=response.status, final_url=final_url), text)
+    return Page(HTTPResult(address, port, scheme, status=response.status, final_url=final_url), text)
 
 
 def _request(host: str, port: int, scheme: str, path: str) -> bytes:
@@ -475,8 +477,8 @@ class Mismatch:
     differences: tuple[str, ...]  # in Chinese: the status, the final URL, the content distance
 
 
-def compare(v4: _Page, v6: _Page) -> tuple[str, ...]:
-    """What differs between two answers to the same request ('' entries never appear)."""
+def compare(v4: Page, v6: Page) -> tuple[str, ...]:
+    """What differs between two answers to the same request, in Chinese; empty when nothing does."""
     differences = []
     if v4.result.status != v6.result.status:
         differences.append(f"状态码 IPv4 为 HTTP {v4.result.status}，IPv6 为 HTTP {v6.result.status}")
@@ -486,7 +488,7 @@ def compare(v4: _Page, v6: _Page) -> tuple[str, ...]:
     if not differences and not 300 <= (v4.result.status or 0) < 400:
         apart = distance(v4.text, v6.text)
         if apart > MAX_DISTANCE:
-            differences.append(f"页面内容相差 {apart:.0%}（超过 {MAX_DISTANCE:.0%}）")
+            differences.append(f"页面内容相差 {apart:.1%}（超过 {MAX_DISTANCE:.0%}）")
     return tuple(differences)
 
 
@@ -667,8 +669,8 @@ class _Site:
 
 @dataclass(frozen=True)
 class _Zone:
-    name: str
-    ns: tuple[NSResult, ...] = ()
+    name: str  # '' when no zone was found
+    ns_names: tuple[str, ...] = ()
     error: str = ""
 
 
@@ -701,7 +703,7 @@ class _Once:
 
 
 class _Checker:
-    """One run's work: every lookup, NS query and zone is done once and shared between units."""
+    """One run's work: every lookup and NS query is done once and shared between units."""
 
     def __init__(self, resolver: dns.resolver.Resolver, timeout: float, service_ports, ns_port: int):
         self.resolver = resolver
@@ -710,7 +712,6 @@ class _Checker:
         self.ns_port = ns_port
         self._lookups = _Once()
         self._ns_records = _Once()
-        self._zones = _Once()
 
     def lookup(self, host: str, rdtype: str) -> Lookup:
         return self._lookups.get((host, rdtype), lambda: lookup(self.resolver, host, rdtype))
@@ -721,7 +722,7 @@ class _Checker:
         a = self.lookup(origin.host, "A")
         usable = [address for address in aaaa.addresses if not unusable_reason(address)]
         http_v4: list[HTTPResult] = []
-        owed: dict[int, tuple[str, _Page | None]] = {}
+        owed: dict[int, tuple[str, Page | None]] = {}
         # IPv4 is asked only when there is an IPv6 address to hold it against.
         for port, scheme in [(origin.port, origin.scheme), *self.service_ports] if usable else []:
             if port in owed:
@@ -746,7 +747,7 @@ class _Checker:
                         mismatches.append(Mismatch(address, port, reference.result.address, differences))
         return _Site(a, aaaa, tuple(http_v4), tuple(http_v6), tuple(mismatches))
 
-    def _ipv4_reference(self, addresses, port, scheme, host, path, results: list[HTTPResult]) -> _Page | None:
+    def _ipv4_reference(self, addresses, port, scheme, host, path, results: list[HTTPResult]) -> Page | None:
         """The first IPv4 address that answers is what IPv6 is compared with."""
         for address in addresses:
             page = fetch(address, port, scheme, host, path, self.timeout)
@@ -776,7 +777,7 @@ class _Checker:
         while len(name) > 2:  # the root label counts: stop above the TLD
             ns_names, why = self._ns_records.get(name, lambda: self._ns_at(name))
             if ns_names:
-                return self._zones.get(name, lambda: self._check_zone(name, ns_names))
+                return _Zone(_text(name), ns_names)
             error = why or error
             name = name.parent()
         return _Zone("", error=error)
@@ -795,10 +796,8 @@ class _Checker:
             return (), ""
         return tuple(sorted(_text(rdata.target) for rdata in answer.rrset)), ""
 
-    def _check_zone(self, zone: dns.name.Name, ns_names: Sequence[str]) -> _Zone:
-        return _Zone(_text(zone), tuple(self._check_ns(ns_name, zone) for ns_name in ns_names))
-
-    def _check_ns(self, ns_name: str, zone: dns.name.Name) -> NSResult:
+    def name_server(self, ns_name: str, zone: str) -> NSResult:
+        """The name server's AAAA, and its answer to the zone's SOA over IPv6."""
         aaaa = self.lookup(ns_name, "AAAA")
         if not aaaa.addresses:
             return NSResult(ns_name, (), False, aaaa.error or "无AAAA记录")
@@ -811,12 +810,12 @@ class _Checker:
             failures.append(failure)
         return NSResult(ns_name, aaaa.addresses, False, "；".join(failures))
 
-    def _ask_over_ipv6(self, address: str, zone: dns.name.Name) -> str:
+    def _ask_over_ipv6(self, address: str, zone: str) -> str:
         """'' when the server answers the zone's SOA over IPv6, else why not."""
         query = dns.message.make_query(zone, dns.rdatatype.SOA)
         where = f"{address} 端口 {self.ns_port}"
         try:
-            response = dns.query.udp(query, address, timeout=self.timeout, port=self.ns_port)
+            response = dns.query.udp(query, address, timeout=self.resolver.lifetime, port=self.ns_port)
         except dns.exception.Timeout:
             return f"{where} DNS查询超时"
         except (OSError, dns.exception.DNSException) as exc:
@@ -865,9 +864,9 @@ def check_ipv6(
 ) -> dict[str, IPv6Report]:
     """Check every target concurrently; each host is resolved and asked once per call.
 
-    `timeout` bounds each HTTP exchange and each DNS query to a name server over IPv6; the
-    resolver's lifetime bounds each lookup. `service_ports` are the (port, scheme) pairs owed
-    over IPv6 where IPv4 serves them; `ns_port` is where name servers are asked over IPv6.
+    `timeout` bounds each HTTP exchange; the resolver's lifetime bounds each lookup and each
+    query to a name server over IPv6. `service_ports` are the (port, scheme) pairs owed over
+    IPv6 where IPv4 serves them; `ns_port` is where name servers are asked over IPv6.
     Raises NameserverUnreachable, before any other work, when the resolver gets no answer at all.
     """
     plans = []
@@ -882,16 +881,19 @@ def check_ipv6(
     checker = _Checker(resolver, timeout, tuple(service_ports), ns_port)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ipv6") as pool:
-        sites = {(origin, path): pool.submit(checker.site, origin, path) for _, origin, path, _ in plans}
         zones = {origin.host: pool.submit(checker.zone, origin.host) for _, origin, _, _ in plans}
+        sites = {(origin, path): pool.submit(checker.site, origin, path) for _, origin, path, _ in plans}
         # A link host that is a checked site on the same scheme and port reuses that site's answers.
         site_of = {origin: future for (origin, _), future in sites.items()}
-        links = {
-            link: pool.submit(checker.link_host, link)
-            for *_, unit_links in plans
-            for link in unit_links
-            if link not in site_of
-        }
+        distinct_links = {link for *_, unit_links in plans for link in unit_links if link not in site_of}
+        links = {link: pool.submit(checker.link_host, link) for link in distinct_links}
+        # The name servers of a zone are asked side by side, once however many units share it.
+        name_servers = {}
+        for future in concurrent.futures.as_completed(zones.values()):
+            zone = future.result()
+            for ns_name in zone.ns_names:
+                if (ns_name, zone.name) not in name_servers:
+                    name_servers[ns_name, zone.name] = pool.submit(checker.name_server, ns_name, zone.name)
         reports = {}
         for target, origin, path, unit_links in plans:
             site = sites[(origin, path)].result()
@@ -912,7 +914,7 @@ def check_ipv6(
                 ),
                 threshold=threshold,
                 zone=zone.name,
-                ns=zone.ns,
+                ns=tuple(name_servers[ns_name, zone.name].result() for ns_name in zone.ns_names),
                 ns_error=zone.error,
             )
     return reports

@@ -1,0 +1,550 @@
+"""The IPv6 check (SPEC §8): verdict rules on plain data, then every case against the demo DNS
+server and real HTTP(S) listeners on 127.0.0.1 and ::1 (nothing else is ever contacted)."""
+from __future__ import annotations
+
+import datetime
+import secrets
+import socket
+import socketserver
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from checks.findings import CATALOG
+from checks.ipv6 import (
+    HTTPResult,
+    IPv6Report,
+    IPv6Target,
+    LinkHost,
+    Mismatch,
+    NameserverUnreachable,
+    NSResult,
+    Page,
+    check_ipv6,
+    compare,
+    distance,
+    make_resolver,
+    parse_nameserver,
+    unusable_reason,
+)
+from crawler.demo.dns_server import DNSServer
+
+HOME = "http://www.example-customs.test/"
+
+
+def _ipv6_loopback() -> str:
+    """'' when ::1 can be used here, else why not."""
+    if not socket.has_ipv6:
+        return "Python was built without IPv6 support"
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError as exc:
+        return f"this machine has no IPv6 loopback (binding ::1 failed: {exc})"
+    return ""
+
+
+NO_IPV6 = _ipv6_loopback()
+needs_ipv6 = pytest.mark.skipif(bool(NO_IPV6), reason=NO_IPV6)
+
+
+# -- verdict and findings on plain data ----------------------------------------------------------
+
+
+def report(**fields) -> IPv6Report:
+    """A report of a healthy site, changed by `fields`."""
+    healthy = dict(
+        host="www.example-customs.test",
+        url=HOME,
+        a_addresses=("192.0.2.1",),
+        aaaa_addresses=("2001:db8::1",),
+        http_v4=(HTTPResult("192.0.2.1", 80, "http", 200, HOME),),
+        http_v6=(HTTPResult("2001:db8::1", 80, "http", 200, HOME),),
+        zone="example-customs.test",
+        ns=(NSResult("ns1.example-customs.test", ("2001:db8::53",), True),
+            NSResult("ns2.example-customs.test", ("2001:db8::54",), True)),
+    )
+    return IPv6Report(**{**healthy, **fields})
+
+
+def checks_of(rep: IPv6Report) -> list[str]:
+    return [finding.check for finding in rep.findings("u", HOME)]
+
+
+def test_healthy_site_passes_without_findings():
+    rep = report()
+    assert rep.verdict == "pass"
+    assert rep.findings("u", HOME) == []
+    assert rep.link_share is None and rep.parity_ok and rep.ns_ok
+
+
+def test_no_aaaa_fails_naming_the_host_and_the_cname_chain():
+    rep = report(aaaa_addresses=(), http_v6=(), cname_chain=("cdn.example.net", "edge.example.net"))
+    [finding] = rep.findings("u", HOME)
+    assert (finding.check, finding.page_url, finding.unit_id) == ("ipv6_no_aaaa", HOME, "u")
+    assert finding.detail == (
+        "www.example-customs.test 没有AAAA记录（经CNAME：www.example-customs.test → cdn.example.net → edge.example.net）"
+    )
+    assert rep.verdict == "fail"
+
+
+def test_dns_error_is_a_no_aaaa_finding_with_the_error():
+    rep = report(aaaa_addresses=(), http_v6=(), dns_error="SERVFAIL（域名服务器解析失败）")
+    [finding] = rep.findings("u", HOME)
+    assert finding.check == "ipv6_no_aaaa"
+    assert "www.example-customs.test" in finding.detail and "SERVFAIL" in finding.detail
+    assert rep.verdict == "fail"
+
+
+def test_unreachable_address_fails_with_address_port_and_error():
+    dead = HTTPResult("2001:db8::1", 80, "http", error_kind="refused", error="Connection refused")
+    rep = report(http_v6=(dead,))
+    [finding] = rep.findings("u", HOME)
+    assert finding.check == "ipv6_unreachable"
+    assert "2001:db8::1" in finding.detail and "端口 80" in finding.detail and "连接被拒绝" in finding.detail
+    assert rep.verdict == "fail"
+
+
+def test_port_owed_because_ipv4_serves_it_says_so():
+    tls = HTTPResult("2001:db8::1", 443, "https", error_kind="tls", error="WRONG_VERSION_NUMBER")
+    rep = report(http_v6=(*report().http_v6, tls))
+    [finding] = rep.findings("u", HOME)
+    assert "端口 443" in finding.detail and "TLS" in finding.detail and "IPv4" in finding.detail
+    assert rep.verdict == "fail"
+
+
+def test_unusable_address_is_unreachable_without_a_connection():
+    mapped = HTTPResult("::ffff:192.0.2.1", 80, "http", error_kind="unusable_address",
+                        error=unusable_reason("::ffff:192.0.2.1"))
+    rep = report(aaaa_addresses=("::ffff:192.0.2.1",), http_v6=(mapped,))
+    [finding] = rep.findings("u", HOME)
+    assert finding.check == "ipv6_unreachable" and "::ffff:192.0.2.1" in finding.detail
+    assert rep.verdict == "fail"
+
+
+def test_mismatch_is_partial_and_says_what_differs():
+    mismatch = Mismatch("2001:db8::1", 80, "192.0.2.1", ("状态码 IPv4 为 HTTP 200，IPv6 为 HTTP 404",))
+    rep = report(http_v6=(HTTPResult("2001:db8::1", 80, "http", 404, HOME),), mismatches=(mismatch,))
+    [finding] = rep.findings("u", HOME)
+    assert finding.check == "ipv6_mismatch" and finding.http_status == 404
+    assert "HTTP 404" in finding.detail and "2001:db8::1" in finding.detail
+    assert rep.verdict == "partial" and not rep.parity_ok
+
+
+def test_link_share_below_threshold_is_partial_and_lists_missing_hosts():
+    links = (LinkHost("www.example-customs.test", True), LinkHost("img.example-customs.test", False, "无AAAA记录"))
+    rep = report(link_hosts=links)
+    [finding] = rep.findings("u", HOME)
+    assert finding.check == "ipv6_links"
+    assert "50%" in finding.detail and "img.example-customs.test（无AAAA记录）" in finding.detail
+    assert rep.link_share == 0.5 and rep.hosts_missing == {"img.example-customs.test": "无AAAA记录"}
+    assert rep.verdict == "partial"
+
+
+def test_link_share_at_threshold_passes():
+    links = tuple(LinkHost(f"h{i}.example-customs.test", i < 9) for i in range(10))
+    assert report(link_hosts=links).verdict == "pass"
+    assert report(link_hosts=links, threshold=0.95).verdict == "partial"
+
+
+def test_fail_outweighs_partial():
+    links = (LinkHost("img.example-customs.test", False, "无AAAA记录"),)
+    rep = report(aaaa_addresses=(), http_v6=(), link_hosts=links)
+    assert checks_of(rep) == ["ipv6_no_aaaa", "ipv6_links"]
+    assert rep.verdict == "fail"
+
+
+def test_name_servers_are_a_low_finding_that_leaves_the_verdict_alone():
+    ns = (NSResult("ns1.example-customs.test", ("2001:db8::53",), True), NSResult("ns2.example-customs.test", (), False, "无AAAA记录"))
+    rep = report(ns=ns)
+    [finding] = rep.findings("u", HOME)
+    assert finding.check == "ipv6_ns" and CATALOG["ipv6_ns"].severity == "low"
+    assert "ns2.example-customs.test（无AAAA记录）" in finding.detail and "example-customs.test" in finding.detail
+    assert rep.verdict == "pass"
+    assert checks_of(report(ns=(), ns_error="SERVFAIL（域名服务器解析失败）")) == ["ipv6_ns"]
+
+
+# -- comparing answers ---------------------------------------------------------------------------
+
+PAGE = """<html><head><meta name="csrf-token" content="{token}"><script nonce="{nonce}">var t={epoch};</script>
+</head><body><h1>南京海关</h1><p>更新时间：{clock}</p><ul>{items}</ul>
+<a href="/static/app.js?v={hexed}">x</a></body></html>"""
+ITEMS = "".join(f"<li><a href='/zfxxgk/{i}/index.html'>海关总署公告{i}号</a></li>" for i in range(40))
+
+
+def volatile_page(items: str = ITEMS) -> str:
+    return PAGE.format(
+        token=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(16), epoch=int(time.time() * 1000) + secrets.randbelow(999),
+        clock=f"2024-05-0{secrets.randbelow(9) + 1} 1{secrets.randbelow(9)}:0{secrets.randbelow(9)}:3{secrets.randbelow(9)}",
+        hexed=secrets.token_hex(16), items=items,
+    )
+
+
+def test_nonces_tokens_and_clocks_do_not_count():
+    assert distance(volatile_page(), volatile_page()) == 0.0
+
+
+def test_another_page_is_far_apart():
+    assert distance(volatile_page(), "<html><body><h1>Welcome to nginx!</h1></body></html>") > 0.9
+    other_items = "".join(f"<li><a href='/zfxxgk/{i}/index.html'>海关总署公告{i}号</a></li>" for i in range(100, 140))
+    assert distance(volatile_page(), volatile_page(other_items)) > 0.1
+
+
+def page(status, final_url=HOME, text=""):
+    return Page(HTTPResult("x", 80, "http", status, final_url), text)
+
+
+def test_compare_reports_status_final_url_and_content():
+    assert compare(page(200, text="<p>a</p>"), page(200, text="<p>a</p>")) == ()
+    assert compare(page(200), page(404)) == ("状态码 IPv4 为 HTTP 200，IPv6 为 HTTP 404",)
+    [moved] = compare(page(301, HOME + "new/"), page(301, HOME + "old/"))
+    assert "跳转目标" in moved and HOME + "old/" in moved
+    # the body of a redirect is boilerplate and not compared
+    assert compare(page(302, HOME, "<p>a</p>"), page(302, HOME, "<p>something else</p>")) == ()
+    [content] = compare(page(200, text="<p>首页</p>"), page(200, text="<p>It works!</p>"))
+    assert content.startswith("页面内容相差")
+
+
+def test_parse_nameserver():
+    assert parse_nameserver("127.0.0.1") == ("127.0.0.1", 53)
+    assert parse_nameserver("127.0.0.1:5353") == ("127.0.0.1", 5353)
+    assert parse_nameserver("::1") == ("::1", 53)
+    assert parse_nameserver("[::1]:5353") == ("::1", 5353)
+    for bad in ("ns.example.test", "127.0.0.1:0", "127.0.0.1:dns", "[::1]:99999"):
+        with pytest.raises(ValueError, match="IP\\[:PORT\\]"):
+            parse_nameserver(bad)
+
+
+def test_unusable_addresses():
+    assert "IPv4映射" in unusable_reason("::ffff:10.0.0.1")
+    assert "fe80::/10" in unusable_reason("fe80::1")
+    assert unusable_reason("::") and unusable_reason("ff02::1")
+    assert unusable_reason("::1") == "" and unusable_reason("2001:db8::1") == ""
+
+
+# -- against the demo DNS server and real listeners ---------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's interface)
+        self.server.seen.append((self.headers["Host"], self.path))
+        body = self.server.page().encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class _Listener(socketserver.ThreadingTCPServer):
+    """An HTTP(S) server on one loopback address; `page` makes each answer, `seen` logs requests."""
+
+    daemon_threads = True
+
+    def __init__(self, host, port, page, tls: ssl.SSLContext | None = None):
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.page = page
+        self.seen: list[tuple[str, str]] = []
+        super().__init__((host, port), _Handler)
+        if tls is not None:
+            # The handshake runs in the request thread, where the TLS client's SNI is logged.
+            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+def _tls_context(name: str, directory, sni_seen: list[str]) -> ssl.SSLContext:
+    """A server context with a throwaway self-signed certificate (the check never verifies it)."""
+    x509 = pytest.importorskip("cryptography.x509", reason="cryptography makes the test certificate")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem = directory / f"{name}.pem"
+    pem.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem)
+    context.sni_callback = lambda sslobj, server_name, ctx: sni_seen.append(server_name)
+    return context
+
+
+def nginx_page() -> str:
+    return "<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>"
+
+
+class Web:
+    """Listeners on 127.0.0.1 and ::1, each pair on one port number as a dual-stack site has it."""
+
+    def __init__(self):
+        self.listeners: list[_Listener] = []
+        self.placeholders: list[socket.socket] = []
+
+    def site(self, v4_page, v6_page, *, v4_tls=None, v6_tls=None) -> tuple[int, _Listener, _Listener | None]:
+        """A port with IPv4 answering `v4_page` and IPv6 answering `v6_page`; with v6_page None,
+        ::1 holds the port without listening, so a connection there is refused."""
+        for _ in range(20):
+            v4 = _Listener("127.0.0.1", 0, v4_page, v4_tls)
+            port = v4.server_address[1]
+            if NO_IPV6:
+                self.listeners.append(v4)
+                return port, v4, None
+            try:
+                if v6_page is None:
+                    holder = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+                    holder.bind(("::1", port))
+                    self.placeholders.append(holder)
+                    v6 = None
+                else:
+                    v6 = _Listener("::1", port, v6_page, v6_tls)
+            except OSError:  # the port is taken on ::1: try another
+                v4.stop()
+                continue
+            self.listeners += [v4] + ([v6] if v6 else [])
+            return port, v4, v6
+        raise OSError("no port free on both 127.0.0.1 and ::1")
+
+    def stop(self):
+        for listener in self.listeners:
+            listener.stop()
+        for holder in self.placeholders:
+            holder.close()
+
+
+Z = "customs-demo.test"
+W = "weak-demo.test"
+DUAL = [("A", "127.0.0.1"), ("AAAA", "::1")]
+RECORDS = {
+    Z: [("SOA", f"ns1.{Z}. hostmaster.{Z}. 1 3600 600 86400 60"), ("NS", f"ns1.{Z}."), ("NS", f"ns2.{Z}.")],
+    f"ns1.{Z}": DUAL,
+    f"ns2.{Z}": DUAL,
+    **{f"{name}.{Z}": DUAL for name in ("ok", "news", "links", "dead", "diff", "tls-ok", "tls-bad")},
+    f"v4only.{Z}": [("A", "127.0.0.1")],
+    f"img.{Z}": [("A", "127.0.0.1")],
+    f"www.{Z}": [("CNAME", "www.cdn-demo.test.")],
+    "www.cdn-demo.test": [("CNAME", "node.cdn-demo.test.")],
+    "node.cdn-demo.test": DUAL,
+    "cdn-demo.test": [("SOA", "ns.cdn-demo.test. hostmaster.cdn-demo.test. 1 3600 600 86400 60")],
+    f"cname4.{Z}": [("CNAME", f"v4only.{Z}.")],
+    f"loop1.{Z}": [("CNAME", f"loop2.{Z}.")],
+    f"loop2.{Z}": [("CNAME", f"loop1.{Z}.")],
+    f"mapped.{Z}": [("A", "127.0.0.1"), ("AAAA", "::ffff:127.0.0.1")],
+    f"linklocal.{Z}": [("AAAA", "fe80::1")],
+    W: [("SOA", f"ns1.{W}. hostmaster.{W}. 1 3600 600 86400 60"), ("NS", f"ns1.{W}."), ("NS", f"ns2.{W}.")],
+    f"ns1.{W}": [("AAAA", "::1")],
+    f"ns2.{W}": [("A", "127.0.0.1")],
+    f"site.{W}": DUAL,
+}
+DNS_TIMEOUT = 1.0
+
+
+@pytest.fixture(scope="module")
+def dns_servers():
+    """The demo name server on 127.0.0.1 (the resolver's) and on ::1 (the zones' NS over IPv6)."""
+    servers = [DNSServer(RECORDS, servfail=[f"servfail.{Z}"], no_answer=[f"slow{i}.{Z}" for i in ("", *range(5))]).start()]
+    if not NO_IPV6:
+        servers.append(DNSServer(RECORDS, host="::1").start())
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def resolver(dns_servers):
+    return make_resolver([dns_servers[0].address], timeout=DNS_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def web():
+    web = Web()
+    yield web
+    web.stop()
+
+
+@pytest.fixture(scope="module")
+def run(dns_servers, resolver, web, tmp_path_factory):
+    """Every case in ONE check_ipv6 call, as the nightly run does it."""
+    same, same_v4, same_v6 = web.site(volatile_page, volatile_page)
+    dead, _, _ = web.site(volatile_page, None)
+    diff, _, _ = web.site(volatile_page, nginx_page)
+    sni: dict[str, list[str]] = {"v4": [], "v6": []}
+    certs = tmp_path_factory.mktemp("certs")
+    tls_ok, tls_v4, tls_v6 = web.site(
+        volatile_page, volatile_page,
+        v4_tls=_tls_context(f"tls-ok.{Z}", certs, sni["v4"]), v6_tls=_tls_context(f"tls-ok.{Z}", certs, sni["v6"]),
+    )
+    tls_bad, _, _ = web.site(volatile_page, volatile_page, v4_tls=_tls_context(f"tls-bad.{Z}", certs, []))
+    on_same = ["v4only", "cname4", "nx", "servfail", "slow", "loop1", "mapped", "linklocal"]
+    targets = [
+        IPv6Target("ok", f"http://ok.{Z}:{same}/", [f"ok.{Z}", f"news.{Z}:{same}", f"http://www.{Z}:{same}/a.html"]),
+        IPv6Target("links", f"http://links.{Z}:{same}/index.html", [f"links.{Z}", f"news.{Z}", f"img.{Z}"]),
+        IPv6Target("www", f"http://www.{Z}:{same}/"),
+        *(IPv6Target(name, f"http://{name}.{Z}:{same}/") for name in on_same),
+        IPv6Target("dead", f"http://dead.{Z}:{dead}/"),
+        IPv6Target("diff", f"http://diff.{Z}:{diff}/"),
+        IPv6Target("tls-ok", f"https://tls-ok.{Z}:{tls_ok}/"),
+        IPv6Target("tls-bad", f"https://tls-bad.{Z}:{tls_bad}/"),
+        IPv6Target("weak", f"http://site.{W}:{same}/"),
+    ]
+    ns_port = dns_servers[-1].port
+    started = time.monotonic()
+    reports = check_ipv6(targets, resolver, timeout=3.0, service_ports=(), ns_port=ns_port)
+    return dict(
+        reports=reports, elapsed=time.monotonic() - started, ports=dict(same=same, dead=dead, diff=diff, tls_ok=tls_ok),
+        same_v4=same_v4, same_v6=same_v6, tls_v4=tls_v4, tls_v6=tls_v6, sni=sni,
+    )
+
+
+# unit id -> (verdict, checks apart from ipv6_ns, phrases the details must hold, needs ::1)
+CASES = {
+    "ok": ("pass", set(), [], True),
+    "www": ("pass", set(), [], True),
+    "links": ("partial", {"ipv6_links"}, ["67%（2/3）", f"img.{Z}（无AAAA记录）"], True),
+    "v4only": ("fail", {"ipv6_no_aaaa"}, [f"v4only.{Z} 没有AAAA记录"], False),
+    "cname4": ("fail", {"ipv6_no_aaaa"}, [f"cname4.{Z} 没有AAAA记录（经CNAME：cname4.{Z} → v4only.{Z}）"], False),
+    "nx": ("fail", {"ipv6_no_aaaa"}, [f"nx.{Z}", "NXDOMAIN"], False),
+    "servfail": ("fail", {"ipv6_no_aaaa"}, [f"servfail.{Z}", "SERVFAIL"], False),
+    "slow": ("fail", {"ipv6_no_aaaa"}, [f"slow.{Z}", "DNS查询超时"], False),
+    "loop1": ("fail", {"ipv6_no_aaaa"}, [f"CNAME循环（loop1.{Z} → loop2.{Z} → loop1.{Z}）"], False),
+    "mapped": ("fail", {"ipv6_unreachable"}, ["::ffff:127.0.0.1", "IPv4映射地址"], False),
+    "linklocal": ("fail", {"ipv6_unreachable"}, ["fe80::1", "链路本地地址"], False),
+    "dead": ("fail", {"ipv6_unreachable"}, ["IPv6地址 ::1 端口", "连接被拒绝"], True),
+    "diff": ("partial", {"ipv6_mismatch"}, ["经IPv6地址 ::1", "页面内容相差"], True),
+    "tls-ok": ("pass", set(), [], True),
+    "tls-bad": ("fail", {"ipv6_unreachable"}, ["（https）无法访问：TLS/SSL错误"], True),
+    "weak": ("pass", set(), [], True),
+}
+
+
+@pytest.mark.parametrize("unit_id", CASES)
+def test_case_gives_its_finding_and_verdict(run, unit_id):
+    verdict, expected, phrases, ipv6 = CASES[unit_id]
+    if ipv6 and NO_IPV6:
+        pytest.skip(NO_IPV6)
+    rep = run["reports"][unit_id]
+    home = f"http://home.{Z}/"
+    findings = [f for f in rep.findings(unit_id, home) if f.check != "ipv6_ns"]
+    assert {f.check for f in findings} == expected, [f.detail for f in findings]
+    details = " ".join(f.detail for f in findings)
+    for phrase in phrases:
+        assert phrase in details
+    assert all(f.page_url == home and f.unit_id == unit_id for f in findings)
+    assert rep.verdict == verdict
+
+
+@needs_ipv6
+def test_cname_chain_is_followed_to_the_ipv6_capable_host(run):
+    rep = run["reports"]["www"]
+    assert rep.cname_chain == ("www.cdn-demo.test", "node.cdn-demo.test")
+    assert rep.aaaa_addresses == ("::1",) and rep.a_addresses == ("127.0.0.1",)
+
+
+@needs_ipv6
+def test_requests_carry_host_header_and_sni(run):
+    port = run["ports"]["same"]
+    assert (f"ok.{Z}:{port}", "/") in run["same_v6"].seen
+    assert (f"links.{Z}:{port}", "/index.html") in run["same_v6"].seen
+    assert run["sni"]["v6"] == [f"tls-ok.{Z}"] and run["sni"]["v4"] == [f"tls-ok.{Z}"]
+    assert run["tls_v6"].seen == [(f"tls-ok.{Z}:{run['ports']['tls_ok']}", "/")]
+
+
+@needs_ipv6
+def test_each_host_is_asked_once(run):
+    hosts_v6 = [host.split(":")[0] for host, _ in run["same_v6"].seen]
+    # news is a link host of two units, ok is a site and its own link host
+    assert hosts_v6.count(f"news.{Z}") == 1
+    assert hosts_v6.count(f"ok.{Z}") == 1
+    assert [host.split(":")[0] for host, _ in run["same_v4"].seen].count(f"ok.{Z}") == 1
+
+
+@needs_ipv6
+def test_link_hosts_given_as_host_host_port_or_url(run):
+    rep = run["reports"]["ok"]
+    assert [link.host for link in rep.link_hosts] == [f"ok.{Z}", f"news.{Z}", f"www.{Z}"]
+    assert rep.link_share == 1.0
+
+
+@needs_ipv6
+def test_name_servers_answering_over_ipv6(run):
+    ok = run["reports"]["ok"]
+    assert ok.zone == Z and ok.ns_ok
+    assert [(ns.name, ns.answers) for ns in ok.ns] == [(f"ns1.{Z}", True), (f"ns2.{Z}", True)]
+    assert "ipv6_ns" not in checks_of(ok)
+    weak = run["reports"]["weak"]
+    [finding] = weak.findings("weak", HOME)
+    assert finding.check == "ipv6_ns" and finding.info.severity == "low"
+    assert f"域 {W} 的域名服务器中只有 1 台" in finding.detail and f"ns2.{W}（无AAAA记录）" in finding.detail
+    assert weak.verdict == "pass"
+
+
+def test_unusable_addresses_are_never_contacted(run):
+    for unit_id in ("mapped", "linklocal"):
+        rep = run["reports"][unit_id]
+        assert [r.error_kind for r in rep.http_v6] == ["unusable_address"]
+        assert rep.http_v4 == ()  # nothing to compare with, so IPv4 is not asked either
+
+
+@needs_ipv6
+def test_ports_served_over_ipv4_are_owed_over_ipv6(resolver, dns_servers, web):
+    same, _, _ = web.site(volatile_page, volatile_page)
+    extra_v4_only, _, _ = web.site(volatile_page, None)
+    extra_both, _, _ = web.site(volatile_page, volatile_page)
+    unused, _, _ = web.site(volatile_page, None)
+    web.listeners[-1].stop()  # nothing answers on `unused` over IPv4 either: not owed
+    target = IPv6Target("ok", f"http://ok.{Z}:{same}/")
+    reports = check_ipv6(
+        [target], resolver, timeout=3.0, ns_port=dns_servers[-1].port,
+        service_ports=((extra_v4_only, "http"), (extra_both, "http"), (unused, "http")),
+    )
+    rep = reports["ok"]
+    [finding] = rep.findings("ok", HOME)
+    assert finding.check == "ipv6_unreachable"
+    assert f"端口 {extra_v4_only}" in finding.detail and "而该端口可通过IPv4访问" in finding.detail
+    assert {r.port for r in rep.http_v6} == {same, extra_v4_only, extra_both}
+    assert rep.verdict == "fail"
+
+
+def test_unreachable_name_server_is_one_clear_line(web):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))  # bound, never read: queries go unanswered
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(NameserverUnreachable) as caught:
+            check_ipv6([IPv6Target("ok", f"http://ok.{Z}/")], make_resolver([address], timeout=0.5))
+    message = str(caught.value)
+    assert "\n" not in message and address in message and "does not answer" in message
+
+
+def test_hosts_are_checked_side_by_side(resolver):
+    # Each of these names never gets an answer: AAAA, A and the NS walk cost one resolver
+    # lifetime each, so one host takes about 3 s. One after another they would take 15 s.
+    targets = [IPv6Target(f"slow{i}", f"http://slow{i}.{Z}/") for i in range(5)]
+    started = time.monotonic()
+    reports = check_ipv6(targets, resolver, timeout=3.0, service_ports=())
+    elapsed = time.monotonic() - started
+    assert all(rep.dns_error.startswith("DNS查询超时") for rep in reports.values())
+    assert elapsed < 2 * 3 * DNS_TIMEOUT + 1
