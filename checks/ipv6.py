@@ -124,7 +124,8 @@ def probe_nameservers(resolver: dns.resolver.Resolver) -> None:
         reason = "; ".join(str(error) for _, _, _, error, _ in errors) or "no server left to ask"
     except dns.exception.Timeout:
         reason = f"no answer within {resolver.lifetime:g} s"
-    raise NameserverUnreachable(f"name server {servers} does not answer: {reason}")
+    # One line whatever the errors say: the command line prints it as it is.
+    raise NameserverUnreachable(" ".join(f"name server {servers} does not answer: {reason}".split()))
 
 
 def _server_text(server: str | dns.nameserver.Nameserver, default_port: int) -> str:
@@ -161,7 +162,7 @@ def lookup(resolver: dns.resolver.Resolver, host: str, rdtype: str) -> Lookup:
         pass
     else:
         return Lookup((host,) if literal.version == family else ())
-    name = dns.name.from_text(host)
+    start = name = dns.name.from_text(host)
     chain: list[dns.name.Name] = []
     for _ in range(MAX_CNAME_HOPS):
         try:
@@ -169,7 +170,7 @@ def lookup(resolver: dns.resolver.Resolver, host: str, rdtype: str) -> Lookup:
         except dns.resolver.NXDOMAIN as exc:
             # Through a CNAME the name that does not exist is the chain's end, not the host.
             missing = exc.canonical_name
-            where = "" if missing == dns.name.from_text(host) else f"：{_text(missing)}"
+            where = "" if missing == start else f"：{_text(missing)}"
             return Lookup((), _texts(chain), f"NXDOMAIN（域名不存在{where}）")
         except dns.resolver.NoNameservers as exc:
             return Lookup((), _texts(chain), _servers_error(exc, name))
@@ -179,7 +180,7 @@ def lookup(resolver: dns.resolver.Resolver, host: str, rdtype: str) -> Lookup:
             return Lookup((), _texts(chain), f"DNS查询失败（{exc}）")
         for cname in answer.chaining_result.cnames:
             target = cname[0].target
-            if target in chain or target == dns.name.from_text(host):
+            if target in chain or target == start:
                 return Lookup((), _texts(chain), _loop_text(host, chain, target))
             chain.append(target)
         if answer.rrset is not None:
@@ -309,8 +310,8 @@ def fetch(address: str, port: int, scheme: str, host: str, path: str, timeout: f
         response.begin()
         location = response.getheader("Location")
         text = _decode(_read_body(response), response.getheader("Content-Type", "")) if body else ""
-    except TimeoutError as exc:
-        return Page(HTTPResult(address, port, scheme, error_kind="timeout", error=_message(exc) or f"{timeout:g}秒"), "")
+    except TimeoutError:
+        return Page(HTTPResult(address, port, scheme, error_kind="timeout", error=f"{timeout:g}秒内未完成"), "")
     except ConnectionRefusedError as exc:
         return Page(HTTPResult(address, port, scheme, error_kind="refused", error=_message(exc)), "")
     except ssl.SSLError as exc:
@@ -387,18 +388,21 @@ def _read_body(response: http.client.HTTPResponse) -> bytes:
     return bytes(body[:BODY_LIMIT])
 
 
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
 def _decode(body: bytes, content_type: str) -> str:
     # Both answers are decoded by the same rule, so a wrong guess cannot make them differ.
-    match = re.search(r"charset\s*=\s*[\"']?([\w-]+)", content_type, re.IGNORECASE) or _META_CHARSET.search(body[:2048])
-    charset = match.group(1) if match else "utf-8"
-    if isinstance(charset, bytes):
-        charset = charset.decode("ascii")
+    if match := _HEADER_CHARSET.search(content_type):
+        charset = match.group(1)
+    elif match := _META_CHARSET.search(body[:2048]):
+        charset = match.group(1).decode("ascii")
+    else:
+        charset = "utf-8"
     try:
         return body.decode(charset, errors="replace")
-    except LookupError:
+    except LookupError:  # a charset name Python does not know
         return body.decode("utf-8", errors="replace")
 
 

@@ -23,9 +23,11 @@ from checks.ipv6 import (
     NameserverUnreachable,
     NSResult,
     Page,
+    BODY_LIMIT,
     check_ipv6,
     compare,
     distance,
+    fetch,
     make_resolver,
     parse_nameserver,
     unusable_reason,
@@ -527,6 +529,20 @@ def test_ports_served_over_ipv4_are_owed_over_ipv6(resolver, dns_servers, web):
     assert f"端口 {extra_v4_only}" in finding.detail and "而该端口可通过IPv4访问" in finding.detail
     assert {r.port for r in rep.http_v6} == {same, extra_v4_only, extra_both}
     assert rep.verdict == "fail"
+
+
+def test_reading_is_bounded_in_size_and_time(web):
+    big = "<p>" + "海关" * 600_000 + "</p>"  # 3.6 MB in UTF-8
+    port, _, _ = web.site(lambda: big, lambda: big)
+    page = fetch("127.0.0.1", port, "http", "big.example.test", "/", timeout=3.0)
+    # the first BODY_LIMIT bytes: about a third as many characters of 3-byte Chinese
+    assert page.result.status == 200 and BODY_LIMIT // 3 - 2 <= len(page.text) <= BODY_LIMIT // 3 + 2
+    with socket.socket() as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen()  # connections are queued but never answered
+        started = time.monotonic()
+        result = fetch("127.0.0.1", mute.getsockname()[1], "http", "mute.example.test", "/", timeout=0.5).result
+    assert result.error_kind == "timeout" and time.monotonic() - started < 1.5
 
 
 def test_unreachable_name_server_is_one_clear_line(web):
