@@ -1,11 +1,10 @@
-"""Findings about the crawl of a unit as a whole: site_unreachable, crawl_limit, a missing column."""
+"""Findings about the crawl of a unit as a whole: site_unreachable (or blocked) and crawl_limit."""
 from __future__ import annotations
 
 from checks.facts import FetchResult
 from checks.findings import Finding
 from checks.link_checks import describe_failure
-
-COLUMN_NAME = "政府信息公开专栏"
+from checks.sections import COLUMN_NAME
 
 
 def site_findings(
@@ -16,9 +15,10 @@ def site_findings(
     column: FetchResult | None,
     looks_for_column: bool,
 ) -> list[Finding]:
-    """site_unreachable for a home page or column that cannot be fetched; missing_section for no column.
+    """site_unreachable for a home page or column that cannot be fetched.
 
-    Nothing is concluded behind an anti-bot challenge: that is reported as link_blocked.
+    Nothing is concluded behind an anti-bot challenge: that is reported as link_blocked. A unit
+    without a column is the sections check's `missing_section`.
     """
     if home is None or _failed(home):
         reason = describe_failure(home) if home else "未获得任何响应"
@@ -28,11 +28,8 @@ def site_findings(
         return [Finding(unit_id, "link_blocked", home_url,
                         f"首页被防火墙以 HTTP {home.status} JavaScript验证（{home.challenge}）拦截，"
                         "整个站点未能核验", http_status=home.status)]
-    if not looks_for_column:
+    if not looks_for_column or column_url is None:
         return []
-    if column_url is None:
-        return [Finding(unit_id, "missing_section", home_url,
-                        f"{COLUMN_NAME}：首页上没有文字为“政府信息公开”或“信息公开”的链接")]
     if column is None or _failed(column):
         reason = describe_failure(column) if column else "未获得任何响应"
         return [Finding(unit_id, "site_unreachable", column_url, f"{COLUMN_NAME}无法访问：{reason}",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from checks.facts import ATTACHMENT, ERROR_KINDS, FetchResult, Link
+from checks.facts import ATTACHMENT, ERROR_KINDS, PAGE, FetchResult, Link
 from checks.findings import Finding
 
 # Phrases that mark an error page when they stand in its title or main heading, or fill a
@@ -197,8 +197,12 @@ def link_findings(
     result_of: Callable[[str], FetchResult | None],
     baseline_of: Callable[[str], FetchResult | None],
     public_site: bool,
+    wrong_link: Callable[[Link, FetchResult], str | None] = lambda link, result: None,
 ) -> list[Finding]:
-    """Findings for every (page, target) pair of a unit; challenged targets grouped per host and section."""
+    """Findings for every (page, target) pair of a unit; challenged targets grouped per host and section.
+
+    `wrong_link` judges a working page link against what its text promises (checks.wrong_link).
+    """
     findings: list[Finding] = []
     blocked: dict[tuple[str, str], list[tuple[CarriedLink, FetchResult]]] = defaultdict(list)
     for item in carried:
@@ -207,6 +211,9 @@ def link_findings(
             continue
         host = urlsplit(item.link.url).netloc
         verdict = classify_link(item.link, result, baseline_of(host), public_site)
+        if verdict is None and item.link.kind == PAGE:
+            detail = wrong_link(item.link, result)
+            verdict = Verdict("wrong_link", detail) if detail else None
         if verdict is None:
             continue
         if verdict.check == "link_blocked":

@@ -20,7 +20,7 @@ from lxml import etree
 
 from checks.dates import item_date, remove_dates, shanghai_today
 from checks.findings import Finding
-from checks.rules import Rules, SectionRule
+from checks.rules import ARTICLE, Rules, SectionRule
 
 COLUMN_NAME = "政府信息公开专栏"
 
@@ -636,7 +636,8 @@ def section_findings(
             findings.append(Finding(unit_id, "missing_section", column_url, detail))
             continue
         page = facts.url or column_url
-        if facts.is_article:
+        # a guide or a system description may be one page: never empty, never stale
+        if facts.is_article or rule.kind == ARTICLE:
             continue
         if not facts.items:
             findings.append(Finding(unit_id, "empty_section", page,

@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
 
 from checks.crawl_checks import crawl_limit_finding, site_findings
 from checks.facts import FetchResult
 from checks.findings import Finding
 from checks.link_checks import link_findings
+from checks.metadata import is_current_column, metadata_findings
+from checks.rules import LIST, Rules
+from checks.sections import ListItem, SectionFacts, section_findings
+from checks.wrong_link import wrong_link_detail
 from crawler.config import Unit
 from crawler.history import Resolved, Seen
 from crawler.links import canonical_url
+from crawler.page_facts import findings_from
 from crawler.store import RunStore
 
 DEADLINE_REASONS = {"closespider_timeout": "达到运行时限（--deadline）"}
@@ -35,19 +42,35 @@ def _fetch(data: dict | None) -> FetchResult | None:
     return FetchResult(**data) if data else None
 
 
-def assess_unit(store: RunStore, unit: Unit) -> UnitReport:
+@dataclass(frozen=True)
+class Context:
+    """What the checks need beyond the run store: the day, the rules, the other units."""
+
+    today: date
+    rules: Rules
+    unit_hosts: dict[str, str]  # host[:port] of every unit's home -> unit name (wrong_link)
+
+
+def assess_unit(store: RunStore, unit: Unit, context: Context) -> UnitReport:
     stats = store.unit(unit.id)
     home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
     scope = stats.get("scope", unit.scope)
     findings = site_findings(unit.id, unit.url, home, stats.get("column_url"), column, scope == "disclosure")
     reachable = not any(f.check == "site_unreachable" and f.page_url == unit.url for f in findings)
     blocked = any(f.check == "link_blocked" for f in findings)
+    pages = store.pages(unit.id)
+    if scope == "disclosure" and home is not None and not findings:
+        findings += disclosure_findings(unit, stats, pages, context)
+    own_host = urlsplit(unit.url).netloc.lower()
+    others = {host: name for host, name in context.unit_hosts.items() if host != own_host}
     findings += link_findings(
         unit.id,
         store.carried_links(unit.id),
         lambda url: store.result(canonical_url(url)),
         store.baseline,
         public_site=bool(stats.get("public")),
+        wrong_link=lambda link, result: wrong_link_detail(link.text, own_host, result, others, unit.name,
+                                                          context.rules),
     )
     limits = []
     if stats.get("pages_over_cap"):
@@ -74,5 +97,56 @@ def assess_unit(store: RunStore, unit: Unit) -> UnitReport:
         crawl_notes="；".join(notes),
         reachable=reachable,
         stats=stats,
-        crawled_pages={url for url, *_ in store.pages(unit.id)} | ({unit.url} if reachable else set()),
+        crawled_pages={url for url, *_ in pages} | ({unit.url} if reachable else set()),
     )
+
+
+def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) -> list[Finding]:
+    """Sections of the column, metadata of its items, regulation texts on its pages."""
+    findings: list[Finding] = []
+    column_facts = next((facts["column"] for _, _, _, role, facts in pages if role == "column" and "column" in facts),
+                        None)
+    column_url = stats.get("column_url")
+    if column_url is None:
+        return section_findings(unit.id, None, {}, context.today, context.rules, home_url=unit.url)
+    if column_facts is not None:
+        sections = gather_sections(column_facts["sections"], pages)
+        findings += section_findings(unit.id, column_url, sections, context.today, context.rules,
+                                     column_link_texts=column_facts["link_texts"], home_url=unit.url)
+    for url, _depth, _section, _role, facts in pages:
+        if "metadata" in facts and _discloses_documents(facts["listed_in"][0], context.rules):
+            findings += metadata_findings(unit.id, url, facts.get("title", ""), facts["metadata"], context.rules,
+                                          is_current_column(facts["listed_in"][1], context.rules))
+        findings += findings_from(facts)
+    return findings
+
+
+def _discloses_documents(section: str, rules: Rules) -> bool:
+    """Items of the required list sections are disclosed documents with core metadata; news is not."""
+    rule = rules.section(section)
+    return rule is not None and rule.required and rule.kind == LIST
+
+
+def gather_sections(named: dict, pages: list) -> dict[str, SectionFacts | None]:
+    """Each section the column names, with the entries of every crawled page of its list.
+
+    A section whose list could not be crawled (a broken link, another host) concludes nothing:
+    it is given as an article, which is never empty nor stale.
+    """
+    lists: dict[str, list[dict]] = {}
+    for _url, _depth, _section, _role, facts in pages:
+        if "list" in facts:
+            lists.setdefault(facts["section"], []).append(facts["list"])
+    sections: dict[str, SectionFacts | None] = {}
+    for canonical, ref in named.items():
+        if ref is None:
+            sections[canonical] = None
+            continue
+        name_on_page, url = ref
+        seen = lists.get(canonical, [])
+        items = [ListItem(title, item_url, date.fromisoformat(day) if day else None)
+                 for page in seen for title, item_url, day in page["items"]]
+        unique = list({item.url: item for item in items}.values())
+        is_article = not seen or any(page.get("is_article") for page in seen)
+        sections[canonical] = SectionFacts(canonical, url, name_on_page, is_article, unique)
+    return sections

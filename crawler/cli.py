@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from checks.findings import SEVERITY_RANK
+from checks.regulations import LibraryError
+from checks.rules import RulesError
 from crawler.config import ConfigError, load_sites, unit_from_url
 from crawler.resolver import NameserverError, parse_nameserver
 
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, NameserverError) as exc:
+    except (UsageError, ConfigError, NameserverError, RulesError, LibraryError) as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _options(args, out_dir: Path):
+def _options(args, out_dir: Path, rules_override: dict | None = None):
     from crawler.runner import RunOptions, shanghai_now
 
     return RunOptions(
@@ -132,14 +134,17 @@ def _options(args, out_dir: Path):
         obey_robots=args.obey_robots,
         timeout=args.timeout,
         render=args.render,
+        rules_override=rules_override or {},
+        regulations_dir=Path(args.regulations) if args.regulations else None,
     )
 
 
-def _execute(units, options, progress=None, site_when_no_column=False, keep_history=True) -> tuple[int, object]:
+def _execute(units, options, progress=None, site_when_no_column=False, keep_history=True,
+             all_units=None) -> tuple[int, object]:
     from crawler.runner import RunFailed, RunLocked, run_audit
 
     try:
-        return EXIT_OK, run_audit(units, options, progress, site_when_no_column, keep_history)
+        return EXIT_OK, run_audit(units, options, progress, site_when_no_column, keep_history, all_units)
     except RunLocked as exc:
         Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE, None
@@ -151,7 +156,7 @@ def _execute(units, options, progress=None, site_when_no_column=False, keep_hist
 def cmd_run(args) -> int:
     config = load_sites(args.sites)
     units = config.select(args.unit)
-    code, outcome = _execute(units, _options(args, Path(args.out)))
+    code, outcome = _execute(units, _options(args, Path(args.out), config.rules), all_units=config.units)
     if outcome is not None:
         print_summary(outcome)
     return code
@@ -160,15 +165,16 @@ def cmd_run(args) -> int:
 def cmd_check(args) -> int:
     target = args.target
     is_url = "://" in target or "." in target or "/" in target
-    unit = known_unit(args.sites, target) if is_url else load_sites(args.sites).select([target])[0]
+    config = load_sites(args.sites) if not is_url or Path(args.sites).exists() else None
+    unit = known_unit(config, target) if is_url else config.select([target])[0]
     if unit is None:
         unit = unit_from_url(target, scope=args.scope or "disclosure")
     else:
         is_url = False  # a unit of sites.yaml, checked with its own settings
-    options = _options(args, Path(args.out) / "spot")
+    options = _options(args, Path(args.out) / "spot", config.rules if config else None)
     with live_progress(unit.name) as progress:
         code, outcome = _execute([unit], options, progress, site_when_no_column=is_url and not args.scope,
-                                 keep_history=False)
+                                 keep_history=False, all_units=config.units if config else None)
     if outcome is None:
         return code
     findings = outcome.reports[0].findings
@@ -182,12 +188,12 @@ def cmd_check(args) -> int:
     return code
 
 
-def known_unit(sites_path: str, url: str):
-    """The unit of sites.yaml whose home is on the URL's host, when the file exists."""
-    if not Path(sites_path).exists():
+def known_unit(config, url: str):
+    """The unit of sites.yaml whose home is on the URL's host."""
+    if config is None:
         return None
     host = urlsplit(url).netloc.lower()
-    for unit in load_sites(sites_path).units:
+    for unit in config.units:
         if urlsplit(unit.url).netloc.lower() == host:
             return unit
     return None
@@ -202,13 +208,13 @@ def cmd_demo(args) -> int:
     console = Console()
     with DemoWeb(out_dir / "web", today) as web:
         console.print(f"演示海关网站已启动 (demo web up): DNS {web.nameserver}", markup=False, highlight=False)
-        units = load_sites(web.sites_path).units
+        config = load_sites(web.sites_path)
         args.nameserver = [web.nameserver]
         args.today = today
         args.no_throttle = True
         args.concurrency = args.concurrency or 8
         args.timeout = args.timeout or web.download_timeout
-        code, outcome = _execute(units, _options(args, out_dir))
+        code, outcome = _execute(config.units, _options(args, out_dir, config.rules), all_units=config.units)
     console.print("演示网站已停止 (demo servers stopped)", markup=False)
     if outcome is not None:
         print_summary(outcome)

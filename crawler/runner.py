@@ -16,9 +16,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import resolver
-from crawler.assess import UnitReport, assess_unit
+from checks.regulations import default_library_dir, load_library
+from checks.rules import load_rules
+from crawler.assess import Context, UnitReport, assess_unit
 from crawler.config import Unit
 from crawler.history import History, Seen, fingerprint
+from crawler.page_facts import PageAnalyzer
 from crawler.reports import write_run_folder
 from crawler.spiders.audit import AuditSpider
 from crawler.store import RunStore
@@ -59,6 +62,8 @@ class RunOptions:
     obey_robots: bool = False
     timeout: float | None = None
     render: bool = False
+    rules_override: dict = field(default_factory=dict)  # the `rules:` key of sites.yaml
+    regulations_dir: Path | None = None  # default: the bundled library
 
 
 class RunLocked(Exception):
@@ -122,17 +127,21 @@ def check_nameservers(options: RunOptions, units: list[Unit]) -> None:
 
 
 def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_no_column: bool = False,
-              keep_history: bool = True) -> RunOutcome:
+              keep_history: bool = True, all_units: list[Unit] | None = None) -> RunOutcome:
     """Crawl `units`, write `options.out_dir/<run-id>/`, and return what was found.
 
     With `keep_history`, findings get their first_seen/state from OUT/history.sqlite and fixed
     ones go to resolved.csv; spot checks leave the history alone.
     """
+    rules = load_rules(options.rules_override)
+    library = load_library(options.regulations_dir or default_library_dir())
+    context = Context(options.today, rules, {urlsplit(u.url).netloc.lower(): u.name for u in all_units or units})
     with run_lock(options.out_dir):
-        return _run(units, options, progress, site_when_no_column, keep_history)
+        return _run(units, options, progress, site_when_no_column, keep_history, context,
+                    PageAnalyzer(rules, library, options.today))
 
 
-def _run(units, options, progress, site_when_no_column, keep_history) -> RunOutcome:
+def _run(units, options, progress, site_when_no_column, keep_history, context, analyzer) -> RunOutcome:
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
     check_nameservers(options, units)
@@ -145,12 +154,12 @@ def _run(units, options, progress, site_when_no_column, keep_history) -> RunOutc
     store = RunStore(run_dir / "crawl.sqlite")
     process = CrawlerProcess(crawl_settings(options, run_dir / "crawl.log"))
     crawler = process.create_crawler(AuditSpider)
-    process.crawl(crawler, units=units, store=store, scope_override=options.scope, progress=progress,
-                  site_when_no_column=site_when_no_column)
+    process.crawl(crawler, units=units, store=store, analyzer=analyzer, scope_override=options.scope,
+                  progress=progress, site_when_no_column=site_when_no_column)
     process.start()
     finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
 
-    reports = [assess_unit(store, unit) for unit in units]
+    reports = [assess_unit(store, unit, context) for unit in units]
     store.close()
     for report in reports:
         if history:

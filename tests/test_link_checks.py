@@ -138,9 +138,10 @@ def test_site_findings():
     [finding] = site_findings("u", home, down, None, None, True)
     assert finding.check == "site_unreachable" and "连接被拒绝" in finding.detail
     up = ok(url=home)
-    [missing] = site_findings("u", home, up, None, None, True)
-    assert missing.check == "missing_section" and missing.detail.startswith("政府信息公开专栏")
-    assert site_findings("u", home, up, None, None, False) == []
+    assert site_findings("u", home, up, None, None, True) == []
+    column = "http://a.test/col/"
+    [gone] = site_findings("u", home, up, column, FetchResult(url=column, status=404), True)
+    assert gone.check == "site_unreachable" and gone.page_url == column
     blocked = ok(url=home, status=412, challenge="__jsl_clearance")
     [only] = site_findings("u", home, blocked, None, None, True)
     assert only.check == "link_blocked"

@@ -21,6 +21,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from checks.facts import ATTACHMENT, PAGE, FetchResult, Link, is_transient
 from checks.link_checks import PROBE_PATH, challenge_marker
 from crawler.config import Unit
+from crawler.page_facts import PageAnalyzer
 from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path
 from crawler.middlewares import PrivateAddressBlocked
 from crawler.store import RunStore
@@ -69,6 +70,16 @@ class Want:
     depth: int
     section: str
     role: str = "page"
+
+
+@dataclass(frozen=True)
+class ListRole:
+    """A page of a section's list; `first` for the section page the column links to."""
+
+    unit_id: str
+    section: str  # canonical name (rules.yaml)
+    name_on_page: str  # as the column names it: 现行有效规范性文件 says what the list must hold
+    first: bool = False
 
 
 def find_disclosure_link(links: list[Link]) -> Link | None:
@@ -120,10 +131,11 @@ def failure_to_result(url: str, method: str, failure, redirects: list[str]) -> F
 class AuditSpider(scrapy.Spider):
     name = "audit"
 
-    def __init__(self, units: list[Unit], store: RunStore, scope_override: str | None = None,
+    def __init__(self, units: list[Unit], store: RunStore, analyzer: PageAnalyzer, scope_override: str | None = None,
                  progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.store = store
+        self.analyzer = analyzer
         self.progress = progress
         # SPEC §3: a spot-checked URL whose home page has no disclosure column is crawled as a site.
         self.site_when_no_column = site_when_no_column
@@ -134,6 +146,9 @@ class AuditSpider(scrapy.Spider):
         self.claimed: set[str] = set()  # canonical URLs already requested this run
         self.wants: dict[str, Want] = {}  # canonical URL -> the crawl that parses it as a page
         self.probed_hosts: set[str] = set()
+        # Disclosure roles learnt from the column and the lists, by canonical URL
+        self.list_pages: dict[str, ListRole] = {}
+        self.item_pages: dict[str, ListRole] = {}  # item page -> the list that carries it
         self.transient: dict[str, tuple[Unit, str]] = {}  # failures awaiting their confirmation
         self.confirmed: set[str] = set()
         self.resource_keys: set[str] = set()  # URLs checked as resources (HEAD first)
@@ -227,13 +242,49 @@ class AuditSpider(scrapy.Spider):
         state.pages_crawled += 1
         self.counts["pages"] += 1
         links = extract_links(response.text, response.url, response.encoding)
-        self.store.put_page(state.unit.id, response.url, want.depth, want.section, want.role, {"title": result.title})
+        facts = {"title": result.title}
+        if state.scope == "disclosure" and want.role != "home":
+            facts.update(self._disclosure_facts(state, want, key, response, result))
+            yield from self._want_list_pages(state, want, facts)
+        self.store.put_page(state.unit.id, response.url, want.depth, want.section, want.role, facts)
         self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
         if want.role == "home":
             yield from self._after_home(state, links)
             return
         yield from self._follow(state, want, response.url, links)
         self._report_progress()
+
+    def _disclosure_facts(self, state: UnitCrawl, want: Want, key: str, response, result: FetchResult) -> dict:
+        """Facts of the page's disclosure role: the column's sections, a list's entries, an item's metadata."""
+        html, url, unit_id = response.text, response.url, state.unit.id
+        facts: dict = {}
+        if want.role == "column":
+            facts["column"] = self.analyzer.column(html, url)
+            for name, ref in facts["column"]["sections"].items():
+                if ref and ref[1]:
+                    self.list_pages.setdefault(canonical_url(ref[1]), ListRole(unit_id, name, ref[0], first=True))
+        role = self.list_pages.get(key)
+        if role is not None:
+            facts["list"] = self.analyzer.list_page(html, url, role.first)
+            facts["section"] = role.section
+            for page_url in facts["list"]["pages"]:
+                self.list_pages.setdefault(canonical_url(page_url), ListRole(role.unit_id, role.section, role.name_on_page))
+            for _title, item_url, _date in facts["list"]["items"]:
+                self.item_pages.setdefault(canonical_url(item_url), role)
+        if key in self.item_pages:
+            facts.update(self.analyzer.item(html))
+            facts["listed_in"] = [self.item_pages[key].section, self.item_pages[key].name_on_page]
+        findings = self.analyzer.regulation_findings(unit_id, url, result.title, result.heading, html)
+        if findings:
+            facts["findings"] = findings
+        return facts
+
+    def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict):
+        """Every page of a section's list is crawled, whatever the depth: pagination is not a hop."""
+        for page_url in facts.get("list", {}).get("pages", []):
+            request = self._want_page(state, Link(page_url, "", "a", PAGE), want.depth, want.section)
+            if request is not None:
+                yield request
 
     def _after_home(self, state: UnitCrawl, links: list[Link]):
         unit = state.unit
