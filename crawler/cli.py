@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from checks.findings import SEVERITY_RANK
+from checks.regulation_import import RegulationImportError
 from checks.regulations import LibraryError
 from checks.rules import RulesError
 from crawler.config import ConfigError, load_sites, unit_from_url
@@ -103,6 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Start the demo customs web and its DNS server on 127.0.0.1, run the "
                                            "audit against it into OUT/demo/, print where the reports are, stop the servers.")
     _common(demo, sites=False)
+
+    regulations = commands.add_parser("regulations", help="the regulation reference library: list, import",
+                                      description="Show the regulation reference library, or import texts "
+                                                  "downloaded from the national database into it.")
+    actions = regulations.add_subparsers(dest="action", metavar="ACTION", parser_class=OneLineParser)
+    actions.required = True
+    listing = actions.add_parser("list", help="show every regulation version of the library")
+    listing.add_argument("--regulations", metavar="DIR", help="the library (default: bundled)")
+    importing = actions.add_parser("import", help="turn downloaded .txt/.html/.docx texts into library files")
+    importing.add_argument("paths", nargs="+", metavar="PATH")
+    importing.add_argument("--regulations", metavar="DIR", help="the library to write to (default: bundled)")
     return parser
 
 
@@ -111,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, NameserverError, RulesError, LibraryError) as exc:
+    except (UsageError, ConfigError, NameserverError, RulesError, LibraryError, RegulationImportError) as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -221,7 +233,26 @@ def cmd_demo(args) -> int:
     return code
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "demo": cmd_demo}
+def cmd_regulations(args) -> int:
+    from checks.regulation_import import LIST_COLUMNS, import_documents, list_library
+    from checks.regulations import default_library_dir, load_library
+
+    directory = Path(args.regulations) if args.regulations else default_library_dir()
+    console = Console()
+    if args.action == "import":
+        for path in import_documents([Path(p) for p in args.paths], directory):
+            console.print(f"已导入 (imported): {path}", markup=False, highlight=False)
+        return EXIT_OK
+    table = Table(title=f"法规参照库 (regulation library): {directory}")
+    for column in LIST_COLUMNS[:-1]:
+        table.add_column(column, overflow="fold")
+    for row in list_library(load_library(directory)):
+        table.add_row(*row[:-1])
+    console.print(table)
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "demo": cmd_demo, "regulations": cmd_regulations}
 
 
 # --- terminal output ------------------------------------------------------------------

@@ -82,3 +82,18 @@ def test_every_unit_unreachable_exits_3_with_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     rows = (tmp_path / "out" / "latest" / "a.csv").read_bytes().decode("utf-8-sig").splitlines()
     assert len(rows) == 2 and "site_unreachable" in rows[1]
+
+
+def test_regulations_import_and_list(tmp_path):
+    text = tmp_path / "条例.txt"
+    text.write_text("中华人民共和国测试条例\n（2020年1月1日国务院令第1号公布）\n第一条 为了测试，制定本条例。\n"
+                    "第二条 本条例自公布之日起施行。\n", encoding="utf-8")
+    library = tmp_path / "lib"
+    library.mkdir()
+    result = run_cli("regulations", "import", str(text), "--regulations", str(library))
+    assert result.returncode == 0, result.stderr
+    assert len(list(library.glob("*.md"))) == 1
+    listing = run_cli("regulations", "list", "--regulations", str(library))
+    assert listing.returncode == 0 and "2020-01-01" in listing.stdout
+    assert_one_line_error(run_cli("regulations", "import", str(tmp_path / "none.txt"), "--regulations", str(library)),
+                          "none.txt")
