@@ -25,6 +25,12 @@ from crawler.resolver import NameserverError, parse_nameserver
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 
 
+def out_console() -> Console:
+    """Standard output; wide when piped (cron logs, files), so URLs and dates are not folded."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
+
+
 class UsageError(Exception):
     """Bad command-line input; one line."""
 
@@ -196,7 +202,7 @@ def cmd_check(args) -> int:
         sys.stdout.write((outcome.run_dir / f"{unit.id}.csv").read_bytes().decode("utf-8-sig"))
     else:
         print_findings(outcome.reports[0])
-        Console().print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
+        out_console().print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
     return code
 
 
@@ -217,7 +223,7 @@ def cmd_demo(args) -> int:
 
     out_dir = Path(args.out) / "demo"
     today = args.today or shanghai_now().date()
-    console = Console()
+    console = out_console()
     with DemoWeb(out_dir / "web", today) as web:
         console.print(f"演示海关网站已启动 (demo web up): DNS {web.nameserver}", markup=False, highlight=False)
         config = load_sites(web.sites_path)
@@ -238,7 +244,7 @@ def cmd_regulations(args) -> int:
     from checks.regulations import default_library_dir, load_library
 
     directory = Path(args.regulations) if args.regulations else default_library_dir()
-    console = Console()
+    console = out_console()
     if args.action == "import":
         for path in import_documents([Path(p) for p in args.paths], directory):
             console.print(f"已导入 (imported): {path}", markup=False, highlight=False)
@@ -270,7 +276,7 @@ def print_summary(outcome) -> None:
         severities = [sum(1 for f in report.findings if f.info.severity == s) for s in SEVERITY_RANK]
         table.add_row(f"{report.unit.name} ({report.unit.id})", str(report.pages_crawled), str(report.links_checked),
                       *map(str, severities), "是" if report.crawl_complete else "否", report.crawl_notes)
-    console = Console()
+    console = out_console()
     console.print(table)
     console.print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
 
@@ -282,7 +288,7 @@ def print_findings(report) -> None:
         table.add_column(column, overflow="fold")
     for f in report.findings:
         table.add_row(f.info.severity, f.info.name, f.page_url, f.target_url, f.detail)
-    Console().print(table)
+    out_console().print(table)
 
 
 class live_progress:
