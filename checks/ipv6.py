@@ -723,7 +723,9 @@ class _Checker:
     def site(self, origin: _Origin, path: str) -> _Site:
         """A and AAAA; per owed port the IPv4 reference answer and every IPv6 address against it."""
         aaaa = self.lookup(origin.host, "AAAA")
-        a = self.lookup(origin.host, "A")
+        # A name the server fails on (timeout, SERVFAIL) fails for A too: asking again would
+        # only double the time a sick name server costs.
+        a = Lookup() if aaaa.error else self.lookup(origin.host, "A")
         usable = [address for address in aaaa.addresses if not unusable_reason(address)]
         http_v4: list[HTTPResult] = []
         owed: dict[int, tuple[str, Page | None]] = {}
@@ -740,7 +742,7 @@ class _Checker:
         for address in aaaa.addresses:
             reason = unusable_reason(address)
             if reason:
-                http_v6.append(HTTPResult(address, origin.port, origin.scheme, error_kind="unusable_address", error=reason))
+                http_v6.append(_not_contacted(address, origin, reason))
                 continue
             for port, (scheme, reference) in owed.items():
                 page = fetch(address, port, scheme, origin.host, path, self.timeout)
@@ -767,9 +769,10 @@ class _Checker:
         for address in aaaa.addresses:
             reason = unusable_reason(address)
             if reason:
-                results.append(HTTPResult(address, origin.port, origin.scheme, error_kind="unusable_address", error=reason))
+                results.append(_not_contacted(address, origin, reason))
                 continue
-            results.append(fetch(address, origin.port, origin.scheme, origin.host, "/", self.timeout, body=False).result)
+            page = fetch(address, origin.port, origin.scheme, origin.host, "/", self.timeout, body=False)
+            results.append(page.result)
             if results[-1].answered:
                 break
         return _link_host(origin.host, aaaa, results)
@@ -827,6 +830,11 @@ class _Checker:
         if response.rcode() != dns.rcode.NOERROR:
             return f"{where} 应答 {dns.rcode.to_text(response.rcode())}"
         return ""
+
+
+def _not_contacted(address: str, origin: _Origin, reason: str) -> HTTPResult:
+    """An address that cannot be an IPv6 service, failed without a connection."""
+    return HTTPResult(address, origin.port, origin.scheme, error_kind="unusable_address", error=reason)
 
 
 def _origin(url: str) -> tuple[_Origin, str]:

@@ -160,7 +160,10 @@ def test_fail_outweighs_partial():
 
 
 def test_name_servers_are_a_low_finding_that_leaves_the_verdict_alone():
-    ns = (NSResult("ns1.example-customs.test", ("2001:db8::53",), True), NSResult("ns2.example-customs.test", (), False, "无AAAA记录"))
+    ns = (
+        NSResult("ns1.example-customs.test", ("2001:db8::53",), True),
+        NSResult("ns2.example-customs.test", (), False, "无AAAA记录"),
+    )
     rep = report(ns=ns)
     [finding] = rep.findings("u", HOME)
     assert finding.check == "ipv6_ns" and CATALOG["ipv6_ns"].severity == "low"
@@ -178,10 +181,14 @@ ITEMS = "".join(f"<li><a href='/zfxxgk/{i}/index.html'>海关总署公告{i}号<
 
 
 def volatile_page(items: str = ITEMS) -> str:
+    digit = lambda: secrets.randbelow(9) + 1  # noqa: E731
     return PAGE.format(
-        token=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(16), epoch=int(time.time() * 1000) + secrets.randbelow(999),
-        clock=f"2024-05-0{secrets.randbelow(9) + 1} 1{secrets.randbelow(9)}:0{secrets.randbelow(9)}:3{secrets.randbelow(9)}",
-        hexed=secrets.token_hex(16), items=items,
+        token=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(16),
+        epoch=int(time.time() * 1000) + digit(),
+        clock=f"2024-05-0{digit()} 1{digit()}:0{digit()}:3{digit()}",
+        hexed=secrets.token_hex(16),
+        items=items,
     )
 
 
@@ -368,7 +375,8 @@ DNS_TIMEOUT = 1.0
 @pytest.fixture(scope="module")
 def dns_servers():
     """The demo name server on 127.0.0.1 (the resolver's) and on ::1 (the zones' NS over IPv6)."""
-    servers = [DNSServer(RECORDS, servfail=[f"servfail.{Z}"], no_answer=[f"slow{i}.{Z}" for i in ("", *range(5))]).start()]
+    silent = [f"slow{i}.{Z}" for i in ("", *range(5))]
+    servers = [DNSServer(RECORDS, servfail=[f"servfail.{Z}"], no_answer=silent).start()]
     if not NO_IPV6:
         servers.append(DNSServer(RECORDS, host="::1").start())
     yield servers
@@ -396,7 +404,7 @@ def run(dns_servers, resolver, web, tmp_path_factory):
     diff, _, _ = web.site(volatile_page, nginx_page)
     sni: dict[str, list[str]] = {"v4": [], "v6": []}
     certs = tmp_path_factory.mktemp("certs")
-    tls_ok, tls_v4, tls_v6 = web.site(
+    tls_ok, _, tls_v6 = web.site(
         volatile_page, volatile_page,
         v4_tls=_tls_context(f"tls-ok.{Z}", certs, sni["v4"]), v6_tls=_tls_context(f"tls-ok.{Z}", certs, sni["v6"]),
     )
@@ -413,12 +421,9 @@ def run(dns_servers, resolver, web, tmp_path_factory):
         IPv6Target("tls-bad", f"https://tls-bad.{Z}:{tls_bad}/"),
         IPv6Target("weak", f"http://site.{W}:{same}/"),
     ]
-    ns_port = dns_servers[-1].port
-    started = time.monotonic()
-    reports = check_ipv6(targets, resolver, timeout=3.0, service_ports=(), ns_port=ns_port)
+    reports = check_ipv6(targets, resolver, timeout=3.0, service_ports=(), ns_port=dns_servers[-1].port)
     return dict(
-        reports=reports, elapsed=time.monotonic() - started, ports=dict(same=same, dead=dead, diff=diff, tls_ok=tls_ok),
-        same_v4=same_v4, same_v6=same_v6, tls_v4=tls_v4, tls_v6=tls_v6, sni=sni,
+        reports=reports, ports=dict(same=same, tls_ok=tls_ok), same_v4=same_v4, same_v6=same_v6, tls_v6=tls_v6, sni=sni
     )
 
 
@@ -555,11 +560,11 @@ def test_unreachable_name_server_is_one_clear_line(web):
 
 
 def test_hosts_are_checked_side_by_side(resolver):
-    # Each of these names never gets an answer: AAAA, A and the NS walk cost one resolver
-    # lifetime each, so one host takes about 3 s. One after another they would take 15 s.
+    # Each of these names never gets an answer: its AAAA lookup and its NS walk cost one
+    # resolver lifetime each, 10 s for the five one after another; side by side about 1 s.
     targets = [IPv6Target(f"slow{i}", f"http://slow{i}.{Z}/") for i in range(5)]
     started = time.monotonic()
     reports = check_ipv6(targets, resolver, timeout=3.0, service_ports=())
     elapsed = time.monotonic() - started
-    assert all(rep.dns_error.startswith("DNS查询超时") for rep in reports.values())
-    assert elapsed < 2 * 3 * DNS_TIMEOUT + 1
+    assert all(rep.dns_error.startswith("DNS查询超时") and rep.verdict == "fail" for rep in reports.values())
+    assert elapsed < 5 * DNS_TIMEOUT
