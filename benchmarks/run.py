@@ -329,6 +329,7 @@ class SizeRun:
     links_per_page: int
     broken_targets: int
     broken_pairs: int
+    load_before: float  # 1-minute load average when the size started: other work on the machine
     results: list[Result] = field(default_factory=list)
 
 
@@ -370,7 +371,7 @@ def run_benchmark(sizes: list[int], links: int, concurrency: int, tools: list[st
     for pages in sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-{pages}-") as tmp:
             site = generate(Path(tmp) / "site", pages, links, broken_ratio, seed)
-            run = SizeRun(pages, links, len(site.broken_targets), len(site.broken_pairs))
+            run = SizeRun(pages, links, len(site.broken_targets), len(site.broken_pairs), os.getloadavg()[0])
             with SiteServer(site.directory, server_kind) as server:
                 description = server.description
                 log(f"{pages} pages, {len(site.broken_pairs)} broken links, served by {description} at {server.url}")
@@ -400,6 +401,7 @@ def markdown(runs: list[SizeRun], server: str, concurrency: int, started: dateti
     for run in runs:
         lines += [f"## {run.pages:,} pages, {run.links_per_page} links per page "
                   f"({run.broken_pairs} broken links to {run.broken_targets} missing pages)", "",
+                  f"Load average before: {run.load_before:.2f}.", "",
                   "| tool | version | wall s | pages | pages/s | peak RSS MB | time -v RSS MB | CPU s "
                   "| broken found / truth | pairs found / truth | false alarms |",
                   "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -23,15 +24,19 @@ HOST = "127.0.0.1"
 STARTUP_SECONDS = 10
 NGINX_CONFIG = """\
 {user}worker_processes 2;
+# Some clients open a connection per request and leave it idle: nginx must not close idle
+# connections early to make room, or those clients see resets where there are none.
+worker_rlimit_nofile {files};
 pid {work}/nginx.pid;
 error_log {work}/error.log warn;
 daemon off;
-events {{ worker_connections 1024; }}
+events {{ worker_connections {connections}; }}
 http {{
     types {{ text/html html; text/css css; image/png png; application/pdf pdf; application/json json; }}
     default_type application/octet-stream;
     charset utf-8;
     access_log off;
+    log_not_found off;
     sendfile on;
     keepalive_requests 10000;
     client_body_temp_path {work}/body;
@@ -53,6 +58,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
+
+
+def open_files_limit() -> int:
+    """The most files a worker may open: the hard limit, within reason."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
 
 
 def nginx_path() -> str | None:
@@ -91,8 +102,9 @@ class SiteServer:
             config = Path(self.work.name) / "nginx.conf"
             # As root, nginx's workers would run as nobody, who may not read a private temp folder.
             user = "user root;\n" if os.geteuid() == 0 else ""
-            config.write_text(NGINX_CONFIG.format(user=user, work=self.work.name, host=HOST, port=self.port,
-                                                  root=self.root))
+            files = open_files_limit()
+            config.write_text(NGINX_CONFIG.format(user=user, files=files, connections=files // 2, work=self.work.name,
+                                                  host=HOST, port=self.port, root=self.root))
             command = [self.nginx, "-p", self.work.name, "-c", str(config), "-e", f"{self.work.name}/error.log"]
         else:
             command = [sys.executable, "-m", "benchmarks.serve", str(self.root), "--port", str(self.port)]
@@ -130,8 +142,14 @@ class SiteServer:
         return False
 
 
+class ThreadedServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the default backlog of 5 drops connections a concurrent client opens at once
+
+
 class QuietHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as nginx
+    disable_nagle_algorithm = True  # headers and body go in two writes: no delayed-ACK stall between them
 
     def end_headers(self):
         self.send_header("LinkChecker", "benchmark")
@@ -147,8 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("root")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    server = ThreadingHTTPServer((HOST, args.port), partial(QuietHandler, directory=args.root))
-    server.daemon_threads = True
+    server = ThreadedServer((HOST, args.port), partial(QuietHandler, directory=args.root))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.serve_forever()
