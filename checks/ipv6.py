@@ -773,7 +773,7 @@ class _Checker:
                 continue
             page = fetch(address, origin.port, origin.scheme, origin.host, "/", self.timeout, body=False)
             results.append(page.result)
-            if results[-1].answered:
+            if page.result.answered:
                 break
         return _link_host(origin.host, aaaa, results)
 

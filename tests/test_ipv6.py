@@ -559,12 +559,12 @@ def test_unreachable_name_server_is_one_clear_line(web):
     assert "\n" not in message and address in message and "does not answer" in message
 
 
-def test_hosts_are_checked_side_by_side(resolver):
+def test_hosts_are_checked_side_by_side(resolver, dns_servers):
     # Each of these names never gets an answer: its AAAA lookup and its NS walk cost one
     # resolver lifetime each, 10 s for the five one after another; side by side about 1 s.
     targets = [IPv6Target(f"slow{i}", f"http://slow{i}.{Z}/") for i in range(5)]
     started = time.monotonic()
-    reports = check_ipv6(targets, resolver, timeout=3.0, service_ports=())
+    reports = check_ipv6(targets, resolver, timeout=3.0, service_ports=(), ns_port=dns_servers[-1].port)
     elapsed = time.monotonic() - started
     assert all(rep.dns_error.startswith("DNS查询超时") and rep.verdict == "fail" for rep in reports.values())
     assert elapsed < 5 * DNS_TIMEOUT
