@@ -99,6 +99,12 @@ class History:
         with self.db:
             self.db.execute("UPDATE runs SET ended = ?, status = ? WHERE run_id = ?", (ended, status, run_id))
 
+    def unfinished_runs(self) -> list[tuple[str, str, str]]:
+        """(run id, started, command) of runs that never ended, newest first."""
+        return self.db.execute(
+            "SELECT run_id, started, command FROM runs WHERE status = 'running' ORDER BY run_id DESC"
+        ).fetchall()
+
     def record_unit(
         self, run_id: str, today: date, unit_id: str, findings: list[Finding], complete: bool, crawled_pages: set[str]
     ) -> tuple[list[Seen], list[Resolved]]:

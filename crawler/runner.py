@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import fcntl
 import os
 import platform
@@ -43,6 +44,35 @@ def new_run_id(out_dir: Path) -> tuple[datetime, str]:
         if not (out_dir / run_id).exists():
             return started, run_id
         time.sleep(0.2)
+
+
+class RunInterrupted(Exception):
+    """The crawl was stopped by a signal; the same command resumes it (exit code 3)."""
+
+
+RESUME_WITHIN = timedelta(hours=24)
+
+
+def run_command(units: list[Unit], options: RunOptions) -> str:
+    """What makes two runs 'the same command': the units (and their URLs) and the crawl options."""
+    return json.dumps({
+        "units": [[unit.id, unit.url, unit.disclosure_url] for unit in units],
+        "today": options.today.isoformat(), "scope": options.scope, "max_pages": options.max_pages,
+        "nameservers": options.nameservers,
+    }, ensure_ascii=False, sort_keys=True)
+
+
+def resumable_run(history: History, command: str, out_dir: Path) -> tuple[str, datetime] | None:
+    """The unfinished run of the same command to resume; runs unfinished for 24 hours are failed."""
+    found = None
+    now = shanghai_now()
+    for run_id, started_text, run_command_ in history.unfinished_runs():
+        started = datetime.fromisoformat(started_text)
+        if now - started > RESUME_WITHIN or not (out_dir / run_id / "crawl.sqlite").exists():
+            history.end_run(run_id, now.isoformat(timespec="seconds"), "failed")
+        elif found is None and run_command_ == command:
+            found = (run_id, started)
+    return found
 
 
 class RunFailed(Exception):
@@ -145,19 +175,27 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
     check_nameservers(options, units)
-    started, run_id = new_run_id(options.out_dir)
     history = History(options.out_dir / "history.sqlite") if keep_history else None
-    if history:
-        history.begin_run(run_id, started.isoformat(timespec="seconds"), options.today, "run")
+    command = run_command(units, options)
+    resumed = history and resumable_run(history, command, options.out_dir)
+    if resumed:
+        run_id, started = resumed
+    else:
+        started, run_id = new_run_id(options.out_dir)
+        if history:
+            history.begin_run(run_id, started.isoformat(timespec="seconds"), options.today, command)
     run_dir = options.out_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     store = RunStore(run_dir / "crawl.sqlite")
     process = CrawlerProcess(crawl_settings(options, run_dir / "crawl.log"))
     crawler = process.create_crawler(AuditSpider)
     process.crawl(crawler, units=units, store=store, analyzer=analyzer, scope_override=options.scope,
-                  progress=progress, site_when_no_column=site_when_no_column)
+                  progress=progress, site_when_no_column=site_when_no_column, resume=bool(resumed))
     process.start()
     finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    if finish_reason == "shutdown":  # SIGTERM/SIGINT: keep what was gathered for the resume
+        store.close()
+        raise RunInterrupted(f"run {run_id} interrupted; start the same command again to resume it")
 
     reports = [assess_unit(store, unit, context) for unit in units]
     store.close()

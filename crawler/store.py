@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +20,13 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (url TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS baselines (host TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
-    unit_id TEXT NOT NULL, url TEXT NOT NULL, depth INTEGER NOT NULL, section TEXT NOT NULL,
-    role TEXT NOT NULL, facts TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (unit_id, url));
+    unit_id TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT NULL, depth INTEGER NOT NULL,
+    section TEXT NOT NULL, role TEXT NOT NULL, facts TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (unit_id, url));
 CREATE TABLE IF NOT EXISTS edges (
     unit_id TEXT NOT NULL, page_url TEXT NOT NULL, section TEXT NOT NULL, key TEXT NOT NULL,
     url TEXT NOT NULL, text TEXT NOT NULL, tag TEXT NOT NULL, kind TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id);
+CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url);
 CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
@@ -38,12 +40,15 @@ def _decode(data: str) -> FetchResult:
 
 
 class RunStore:
+    COMMIT_EVERY_SECONDS = 1.0
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = sqlite3.connect(self.path)
         self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.last_commit = time.monotonic()
 
     def close(self) -> None:
         self.db.commit()
@@ -51,6 +56,13 @@ class RunStore:
 
     def commit(self) -> None:
         self.db.commit()
+        self.last_commit = time.monotonic()
+
+    def tick(self) -> None:
+        """Commit now and then: what a killed run committed, a resumed run does not fetch again.
+        Called between callbacks, when what one answer taught is written in full."""
+        if time.monotonic() - self.last_commit >= self.COMMIT_EVERY_SECONDS:
+            self.commit()
 
     # --- written during the crawl -------------------------------------------------------
     def put_result(self, key: str, result: FetchResult) -> None:
@@ -59,10 +71,10 @@ class RunStore:
     def put_baseline(self, host: str, result: FetchResult) -> None:
         self.db.execute("INSERT OR REPLACE INTO baselines VALUES (?, ?)", (host, _encode(result)))
 
-    def put_page(self, unit_id: str, url: str, depth: int, section: str, role: str, facts: dict | None = None) -> None:
+    def put_page(self, unit_id: str, key: str, url: str, depth: int, section: str, role: str, facts: dict) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
-            (unit_id, url, depth, section, role, json.dumps(facts or {}, ensure_ascii=False)),
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (unit_id, key, url, depth, section, role, json.dumps(facts, ensure_ascii=False)),
         )
 
     def put_edges(self, unit_id: str, page_url: str, section: str, links: list[tuple[str, Link]]) -> None:
@@ -93,6 +105,29 @@ class RunStore:
         for page_url, section, url, text, tag, kind in rows:
             yield CarriedLink(page_url, section, Link(url, text, tag, kind))
 
+    def result_keys(self) -> list[str]:
+        return [key for (key,) in self.db.execute("SELECT url FROM results")]
+
+    def results(self) -> Iterator[tuple[str, FetchResult]]:
+        for key, data in self.db.execute("SELECT url, data FROM results").fetchall():
+            yield key, _decode(data)
+
+    def baseline_hosts(self) -> list[str]:
+        return [host for (host,) in self.db.execute("SELECT host FROM baselines")]
+
+    def crawled_pages(self) -> list[tuple[str, str, str, int, str, str, dict]]:
+        """(unit id, key, url, depth, section, role, facts) of every crawled page, in crawl order."""
+        rows = self.db.execute("SELECT unit_id, key, url, depth, section, role, facts FROM pages ORDER BY rowid")
+        return [(*row[:6], json.loads(row[6])) for row in rows.fetchall()]
+
+    def page_links(self, unit_id: str, page_url: str) -> list[Link]:
+        """The links of one crawled page, in page order."""
+        rows = self.db.execute(
+            "SELECT url, text, tag, kind FROM edges WHERE unit_id = ? AND page_url = ? ORDER BY rowid",
+            (unit_id, page_url),
+        )
+        return [Link(*row) for row in rows.fetchall()]
+
     def links_checked(self, unit_id: str) -> int:
         row = self.db.execute(
             "SELECT COUNT(DISTINCT e.key) FROM edges e JOIN results r ON r.url = e.key WHERE e.unit_id = ?",
@@ -101,8 +136,11 @@ class RunStore:
         return row[0]
 
     def pages(self, unit_id: str) -> list[tuple[str, int, str, str, dict]]:
+        """(url, depth, section, role, facts) of the unit's crawled pages."""
         rows = self.db.execute(
-            "SELECT url, depth, section, role, facts FROM pages WHERE unit_id = ? ORDER BY depth, url", (unit_id,)
+            "SELECT url, depth, section, role, facts FROM pages WHERE unit_id = ? AND role != 'over_cap'"
+            " ORDER BY depth, url",
+            (unit_id,),
         )
         return [(url, depth, section, role, json.loads(facts)) for url, depth, section, role, facts in rows]
 

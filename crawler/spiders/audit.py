@@ -31,6 +31,7 @@ HANDLED_STATUSES = [code for code in range(100, 600) if code not in (301, 302, 3
 TEXT_CHARS = 5000  # visible text kept per page: enough to recognise an error page
 DISCLOSURE_LINK_TEXTS = ("政府信息公开", "信息公开")
 HOME_SECTION, COLUMN_SECTION = "首页", "政府信息公开专栏"
+OVER_CAP = "over_cap"  # the role of a page fetched after the unit's page cap: checked, not crawled
 
 
 @dataclass
@@ -132,9 +133,11 @@ class AuditSpider(scrapy.Spider):
     name = "audit"
 
     def __init__(self, units: list[Unit], store: RunStore, analyzer: PageAnalyzer, scope_override: str | None = None,
-                 progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False, **kwargs):
+                 progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False,
+                 resume: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.store = store
+        self.resume = resume
         self.analyzer = analyzer
         self.progress = progress
         # SPEC §3: a spot-checked URL whose home page has no disclosure column is crawled as a site.
@@ -163,11 +166,16 @@ class AuditSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        if self.resume:
+            for request in self._resume():
+                yield request
         for state in self.units.values():
             url = state.unit.url
-            self.claimed.add(canonical_url(url))
-            self.wants[canonical_url(url)] = Want(state.unit.id, 0, HOME_SECTION, "home")
-            yield self._request(url, state.unit, "GET", self.on_page)
+            key = canonical_url(url)
+            self.wants.setdefault(key, Want(state.unit.id, 0, HOME_SECTION, "home"))
+            if key not in self.claimed:
+                self.claimed.add(key)
+                yield self._request(url, state.unit, "GET", self.on_page)
 
     # --- requests -----------------------------------------------------------------------
     def _request(self, url: str, unit: Unit, method: str, callback, **meta) -> scrapy.Request:
@@ -214,45 +222,89 @@ class AuditSpider(scrapy.Spider):
         return self._request(link.url, state.unit, "GET", self.on_page)
 
     # --- responses ----------------------------------------------------------------------
-    def on_page(self, response):
-        """A GET answer: record it as a link result, and crawl it when a unit wants this page."""
+    def on_page(self, response) -> list:
+        """A GET answer: record it as a link result, and crawl it when a unit wants this page.
+
+        Everything a page teaches is written before any request leaves, so that a crawl killed
+        at any moment can resume from the store (see `_resume`).
+        """
         key = response.meta["key"]
         result = self._result(response, "GET")
         self._record(key, result, response.meta)
-        yield from self._maybe_probe(response, result)
+        requests = list(self._maybe_probe(response, result))
         want = self.wants.get(key)
         if want is None:
-            return
+            return requests
         state = self.units[want.unit_id]
         if want.role == "home":
-            state.home = result
             state.public = bool(response.meta.get("unit_public"))
-            state.hosts.add(urlsplit(response.url).netloc.lower())  # where the home page redirected to
-        elif want.role == "column":
-            state.column = result
+        self._note_role(state, want, key, response.url)
         if result.status != 200 or result.challenge or not isinstance(response, TextResponse):
-            return
-        if want.role == "page":
-            if state.pages_crawled >= state.unit.max_pages:
-                state.pages_over_cap += 1
-                return
+            return requests
+        if want.role == "page" and state.pages_crawled >= state.unit.max_pages:
+            state.pages_over_cap += 1
+            self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, OVER_CAP, {})
+            return requests
         # Pages of the unit's own hosts only (a redirect may have left them).
         if urlsplit(response.url).netloc.lower() not in state.hosts:
-            return
-        state.pages_crawled += 1
-        self.counts["pages"] += 1
+            return requests
         links = extract_links(response.text, response.url, response.encoding)
         facts = {"title": result.title}
-        if state.scope == "disclosure" and want.role != "home":
-            facts.update(self._disclosure_facts(state, want, key, response, result))
-            yield from self._want_list_pages(state, want, facts)
-        self.store.put_page(state.unit.id, response.url, want.depth, want.section, want.role, facts)
-        self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
         if want.role == "home":
-            yield from self._after_home(state, links)
-            return
-        yield from self._follow(state, want, response.url, links)
+            facts["public"] = state.public
+        elif state.scope == "disclosure":
+            facts.update(self._disclosure_facts(state, want, key, response, result))
+        self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, want.role, facts)
+        self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
+        self.store.tick()
+        requests += self._crawl_page(state, want, response.url, facts, links)
         self._report_progress()
+        return requests
+
+    def _note_role(self, state: UnitCrawl, want: Want, key: str, url: str) -> None:
+        if want.role == "home":
+            state.home = self.store.result(key)
+            state.hosts.add(urlsplit(url).netloc.lower())  # where the home page redirected to
+        elif want.role == "column":
+            state.column = self.store.result(key)
+
+    def _crawl_page(self, state: UnitCrawl, want: Want, url: str, facts: dict, links: list[Link]) -> list:
+        """Count the page as crawled and request what it leads to."""
+        state.pages_crawled += 1
+        self.counts["pages"] += 1
+        if want.role == "home":
+            return list(self._after_home(state, links))
+        return list(self._want_list_pages(state, want, facts)) + list(self._follow(state, want, url, links))
+
+    def _resume(self) -> list:
+        """Re-derive what an interrupted run still has to do from the facts its store kept.
+
+        Every URL with a result is done; every crawled page is replayed in the order it was
+        crawled (roles, registries, its links), which requests exactly what is missing.
+        """
+        self.claimed.update(self.store.result_keys())
+        self.probed_hosts.update(self.store.baseline_hosts())
+        pages = self.store.crawled_pages()
+        for unit_id, key, _url, depth, section, role, _facts in pages:
+            self.wants[key] = Want(unit_id, depth, section, role)
+        requests = []
+        for unit_id, key, url, depth, section, role, facts in pages:
+            state, want = self.units[unit_id], self.wants[key]
+            if role == OVER_CAP:
+                state.pages_over_cap += 1
+                continue
+            if role == "home":
+                state.public = bool(facts.get("public"))
+            self._note_role(state, want, key, url)
+            self._register_roles(unit_id, key, facts)
+            requests += self._crawl_page(state, want, url, facts, self.store.page_links(unit_id, url))
+        for key, result in self.store.results():
+            if is_transient(result):
+                want = self.wants.get(key)
+                unit = self.units[want.unit_id].unit if want else next(iter(self.units.values())).unit
+                self.transient[key] = (unit, result.url)
+        self.counts["links"] = len(self.claimed)
+        return requests
 
     def _disclosure_facts(self, state: UnitCrawl, want: Want, key: str, response, result: FetchResult) -> dict:
         """Facts of the page's disclosure role: the column's sections, a list's entries, an item's metadata."""
@@ -260,24 +312,32 @@ class AuditSpider(scrapy.Spider):
         facts: dict = {}
         if want.role == "column":
             facts["column"] = self.analyzer.column(html, url)
-            for name, ref in facts["column"]["sections"].items():
-                if ref and ref[1]:
-                    self.list_pages.setdefault(canonical_url(ref[1]), ListRole(unit_id, name, ref[0], first=True))
+            self._register_roles(unit_id, key, facts)
         role = self.list_pages.get(key)
         if role is not None:
             facts["list"] = self.analyzer.list_page(html, url, role.first)
             facts["section"] = role.section
-            for page_url in facts["list"]["pages"]:
-                self.list_pages.setdefault(canonical_url(page_url), ListRole(role.unit_id, role.section, role.name_on_page))
-            for _title, item_url, _date in facts["list"]["items"]:
-                self.item_pages.setdefault(canonical_url(item_url), role)
         if key in self.item_pages:
             facts.update(self.analyzer.item(html))
             facts["listed_in"] = [self.item_pages[key].section, self.item_pages[key].name_on_page]
         findings = self.analyzer.regulation_findings(unit_id, url, result.title, result.heading, html)
         if findings:
             facts["findings"] = findings
+        self._register_roles(unit_id, key, facts)
         return facts
+
+    def _register_roles(self, unit_id: str, key: str, facts: dict) -> None:
+        """What a column or list page says about other pages: section lists, their pages, their items."""
+        for name, ref in facts.get("column", {}).get("sections", {}).items():
+            if ref and ref[1]:
+                self.list_pages.setdefault(canonical_url(ref[1]), ListRole(unit_id, name, ref[0], first=True))
+        role = self.list_pages.get(key)
+        if role is None or "list" not in facts:
+            return
+        for page_url in facts["list"]["pages"]:
+            self.list_pages.setdefault(canonical_url(page_url), ListRole(role.unit_id, role.section, role.name_on_page))
+        for _title, item_url, _date in facts["list"]["items"]:
+            self.item_pages.setdefault(canonical_url(item_url), role)
 
     def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict):
         """Every page of a section's list is crawled, whatever the depth: pagination is not a hop."""
@@ -339,6 +399,7 @@ class AuditSpider(scrapy.Spider):
             yield self._get_after_head(response.request)
             return
         self._record(key, result, response.meta)
+        self.store.tick()
 
     def _get_after_head(self, request) -> scrapy.Request:
         # Servers that refuse HEAD (405/501) or mishandle it get a GET; only the headers are read.
@@ -360,11 +421,8 @@ class AuditSpider(scrapy.Spider):
         self._record(meta["key"], result, meta)
         want = self.wants.get(meta["key"])
         if want is not None:
-            state = self.units[want.unit_id]
-            if want.role == "home":
-                state.home = result
-            elif want.role == "column":
-                state.column = result
+            self._note_role(self.units[want.unit_id], want, meta["key"], url)
+        self.store.tick()
 
     def on_probe(self, response):
         self.store.put_baseline(response.meta["probe_host"], self._result(response, "GET"))
