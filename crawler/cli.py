@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from checks.findings import SEVERITY_RANK
+from checks.ipv6 import NameserverUnreachable, parse_nameserver
 from checks.regulation_import import RegulationImportError
 from checks.regulations import LibraryError
 from checks.rules import RulesError
 from crawler.config import ConfigError, load_sites, unit_from_url
-from crawler.resolver import NameserverError, parse_nameserver
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 
@@ -66,7 +66,7 @@ def _positive_float(value: str) -> float:
 def _nameserver(value: str) -> str:
     try:
         parse_nameserver(value)
-    except NameserverError as exc:
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, NameserverError, RulesError, LibraryError, RegulationImportError) as exc:
+    except (UsageError, ConfigError, NameserverUnreachable, RulesError, LibraryError, RegulationImportError) as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler import resolver
+from checks.ipv6 import make_resolver, probe_nameservers
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
 from crawler.assess import Context, UnitReport, assess_unit
@@ -147,13 +147,10 @@ def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
     return settings
 
 
-def check_nameservers(options: RunOptions, units: list[Unit]) -> None:
+def check_nameservers(options: RunOptions) -> None:
     """Fail fast with one line when the given nameservers do not answer (exit code 2)."""
-    if not options.nameservers:
-        return
-    probe_resolver = resolver.make_resolver(options.nameservers, timeout=options.timeout or 5.0)
-    host = urlsplit(units[0].url).hostname if units else "localhost"
-    resolver.probe(probe_resolver, host or "localhost")
+    if options.nameservers:
+        probe_nameservers(make_resolver(options.nameservers, timeout=options.timeout or 5.0))
 
 
 def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_no_column: bool = False,
@@ -174,7 +171,7 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
 def _run(units, options, progress, site_when_no_column, keep_history, context, analyzer) -> RunOutcome:
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
-    check_nameservers(options, units)
+    check_nameservers(options)
     history = History(options.out_dir / "history.sqlite") if keep_history else None
     command = run_command(units, options)
     resumed = history and resumable_run(history, command, options.out_dir)

@@ -60,7 +60,7 @@ def test_unreachable_nameserver(tmp_path):
     port = closed_udp_port()
     result = run_cli("check", "http://nanjing.customs-demo.test/", "--nameserver", f"127.0.0.1:{port}",
                      "--timeout", "2", "--out", str(tmp_path))
-    assert_one_line_error(result, "nameserver")
+    assert_one_line_error(result, "name server")
 
 
 @pytest.mark.parametrize("command", ["run", "check", "demo"])
