@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from checks.crawl_checks import crawl_limit_finding, site_findings
 from checks.facts import FetchResult
 from checks.findings import Finding
+from checks.ipv6 import IPv6Report
 from checks.link_checks import link_findings
 from checks.metadata import is_current_column, metadata_findings
 from checks.rules import LIST, Rules
@@ -51,7 +52,7 @@ class Context:
     unit_hosts: dict[str, str]  # host[:port] of every unit's home -> unit name (wrong_link)
 
 
-def assess_unit(store: RunStore, unit: Unit, context: Context) -> UnitReport:
+def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report | None = None) -> UnitReport:
     stats = store.unit(unit.id)
     home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
     scope = stats.get("scope", unit.scope)
@@ -72,6 +73,10 @@ def assess_unit(store: RunStore, unit: Unit, context: Context) -> UnitReport:
         wrong_link=lambda link, result: wrong_link_detail(link.text, own_host, result, others, unit.name,
                                                           context.rules),
     )
+    if ipv6 is not None:
+        findings += ipv6.findings(unit.id, unit.url)
+        stats["ipv6_verdict"] = ipv6.verdict
+        stats["ipv6_link_share"] = ipv6.link_share
     limits = []
     if stats.get("pages_over_cap"):
         limits.append(f"达到页面上限 max_pages={unit.max_pages}，{stats['pages_over_cap']} 个页面只检查了链接、未抓取其内容")

@@ -16,12 +16,13 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from checks.ipv6 import make_resolver, probe_nameservers
+from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
 from crawler.assess import Context, UnitReport, assess_unit
 from crawler.config import Unit
 from crawler.history import History, Seen, fingerprint
+from crawler.ipv6_run import own_link_hosts, run_ipv6_check
 from crawler.page_facts import PageAnalyzer
 from crawler.reports import write_run_folder
 from crawler.spiders.audit import AuditSpider
@@ -194,7 +195,11 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         store.close()
         raise RunInterrupted(f"run {run_id} interrupted; start the same command again to resume it")
 
-    reports = [assess_unit(store, unit, context) for unit in units]
+    other_hosts = {urlsplit(f"//{netloc}").hostname for netloc in context.unit_hosts}
+    ipv6 = run_ipv6_check(
+        [IPv6Target(u.id, u.url, own_link_hosts(u.url, store.link_netlocs(u.id), other_hosts)) for u in units],
+        options.nameservers, options.timeout, context.rules.ipv6_link_share_threshold)
+    reports = [assess_unit(store, unit, context, ipv6.get(unit.id)) for unit in units]
     store.close()
     for report in reports:
         if history:

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from checks.facts import FetchResult, Link
 from checks.link_checks import CarriedLink
@@ -127,6 +128,11 @@ class RunStore:
             (unit_id, page_url),
         )
         return [Link(*row) for row in rows.fetchall()]
+
+    def link_netlocs(self, unit_id: str) -> set[str]:
+        """The distinct host[:port] of every link the unit's crawled pages carry."""
+        rows = self.db.execute("SELECT DISTINCT url FROM edges WHERE unit_id = ?", (unit_id,))
+        return {urlsplit(url).netloc.lower() for (url,) in rows}
 
     def links_checked(self, unit_id: str) -> int:
         row = self.db.execute(
