@@ -21,6 +21,7 @@ from checks.regulation_import import RegulationImportError
 from checks.regulations import LibraryError
 from checks.rules import RulesError
 from crawler.config import ConfigError, load_sites, unit_from_url
+from crawler.reports import csv_bytes
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 
@@ -110,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Start the demo customs web and its DNS server on 127.0.0.1, run the "
                                            "audit against it into OUT/demo/, print where the reports are, stop the servers.")
     _common(demo, sites=False)
+
+    ipv6 = commands.add_parser("ipv6", help="only the DNS/IPv6 checks of SPEC §8, as a table",
+                               description="Check AAAA records, IPv6 reachability, IPv4/IPv6 parity and the "
+                                           "name servers of units (ids of --sites) or URLs, without crawling.")
+    ipv6.add_argument("targets", nargs="+", metavar="TARGET", help="a unit id of --sites, or a URL")
+    ipv6.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    ipv6.add_argument("--sites", default="sites.yaml", help="the units file (default ./sites.yaml)")
+    ipv6.add_argument("--nameserver", action="append", type=_nameserver, default=[], metavar="IP[:PORT]",
+                      help="resolve through this DNS server (repeatable); default: the system resolver")
+    ipv6.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per lookup and request (default 5)")
 
     regulations = commands.add_parser("regulations", help="the regulation reference library: list, import",
                                       description="Show the regulation reference library, or import texts "
@@ -258,7 +269,55 @@ def cmd_regulations(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "demo": cmd_demo, "regulations": cmd_regulations}
+def cmd_ipv6(args) -> int:
+    from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
+    from checks.rules import load_rules
+    from crawler.ipv6_run import run_ipv6_check
+
+    config = None
+    targets = []
+    for target in args.targets:
+        if "://" in target or "." in target or "/" in target:
+            unit = unit_from_url(target)
+        else:
+            config = config or load_sites(args.sites)
+            unit = config.select([target])[0]
+        targets.append(IPv6Target(unit.id, unit.url))
+    if args.nameserver:
+        probe_nameservers(make_resolver(args.nameserver, args.timeout or 5.0))
+    rules = load_rules(config.rules if config else None)
+    reports = run_ipv6_check(targets, args.nameserver, args.timeout, rules.ipv6_link_share_threshold)
+    rows = []
+    for target in targets:
+        report = reports[target.unit_id]
+        v6 = report.http_v6
+        rows.append({
+            "unit_id": target.unit_id, "host": report.host,
+            "aaaa": " ".join(report.aaaa_addresses) or (report.dns_error or "无"),
+            "ipv6_http": "; ".join(f"[{r.address}]:{r.port} " + (f"HTTP {r.status}" if r.answered else r.failure())
+                                   for r in v6),
+            "parity": "一致" if report.parity_ok else "；".join(d for m in report.mismatches for d in m.differences),
+            "link_share": "" if report.link_share is None else f"{report.link_share:.0%}",
+            "verdict": report.verdict,
+            "findings": [finding_dict(f) for f in report.findings(target.unit_id, target.url)],
+        })
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        columns = ["unit_id", "host", "aaaa", "ipv6_http", "parity", "link_share", "verdict"]
+        sys.stdout.write(csv_bytes(columns, [[row[c] for c in columns] for row in rows]).decode("utf-8-sig"))
+    else:
+        table = Table(title="IPv6 支持情况 (SPEC §8)")
+        for column in ("单位", "主机", "AAAA", "IPv6 HTTP", "IPv4/IPv6一致", "链接支持率", "结论"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(row["unit_id"], row["host"], row["aaaa"], row["ipv6_http"] or "-", row["parity"],
+                          row["link_share"] or "-", row["verdict"])
+        out_console().print(table)
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "demo": cmd_demo, "ipv6": cmd_ipv6, "regulations": cmd_regulations}
 
 
 # --- terminal output ------------------------------------------------------------------
