@@ -33,9 +33,13 @@ _SHORT = re.compile(
 )
 
 
+def shanghai_now() -> dt.datetime:
+    """Now on the inspectors' clock (Asia/Shanghai), whatever the machine's zone."""
+    return dt.datetime.now(SHANGHAI)
+
+
 def shanghai_today() -> dt.date:
-    """Today on the inspectors' clock, whatever the machine's zone."""
-    return dt.datetime.now(SHANGHAI).date()
+    return shanghai_now().date()
 
 
 def parse_dates(text: str, context_year: int | None = None, today: dt.date | None = None) -> list[dt.date]:

@@ -36,6 +36,28 @@ class FetchResult:
     challenge: str = ""  # anti-bot challenge marker when one was recognised
     retry_after: float | None = None
     attempts: int = 1
+    # evidence an auditor can point to later
+    fetched_at: str = ""  # ISO time of the final answer (Asia/Shanghai)
+    headers: dict = field(default_factory=dict)  # the response headers that matter (EVIDENCE_HEADERS)
+    body_sha256: str = ""  # of the body as received ('' when none was read)
+
+    def evidence(self) -> dict:
+        """What proves this result later: status or error, redirect chain, time, headers, body hash."""
+        proof = {"url": self.url, "method": self.method, "status": self.status, "fetched_at": self.fetched_at}
+        if self.error_kind:
+            proof["error"] = f"{self.error_kind}: {self.error}"
+        if len(self.redirects) > 1:
+            proof["redirects"] = self.redirects
+        if self.headers:
+            proof["headers"] = self.headers
+        if self.body_sha256:
+            proof["body_sha256"] = self.body_sha256
+        return proof
+
+
+# Response headers kept as evidence of a finding.
+EVIDENCE_HEADERS = ("Content-Type", "Content-Length", "Location", "Retry-After", "Server", "Date",
+                    "Last-Modified", "ETag")
 
 
 # error_kind values and their Chinese names for the inspector

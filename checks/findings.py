@@ -1,7 +1,7 @@
 """What a check produces: a finding an inspector can act on, and the catalogue of check codes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Finding:
     target_url: str = ""
     link_text: str = ""
     http_status: int | None = None
+    # how the crawl saw it (FetchResult.evidence()); not part of the finding's identity
+    evidence: dict | None = field(default=None, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.check not in CATALOG:

@@ -779,6 +779,11 @@ class _Checker:
 
     def zone(self, host: str) -> _Zone:
         """The zone holding `host`: the closest name above it with NS records (not a TLD)."""
+        try:
+            ipaddress.ip_address(host)
+            return _Zone("")  # an address has no zone and nothing to ask about it
+        except ValueError:
+            pass
         name = dns.name.from_text(host)
         error = "没有NS记录"
         while len(name) > 2:  # the root label counts: stop above the TLD

@@ -228,6 +228,7 @@ def link_findings(
                 target_url=item.link.url,
                 link_text=item.link.text,
                 http_status=result.status,
+                evidence=result.evidence(),
             )
         )
     for (host, section), items in blocked.items():
@@ -250,4 +251,5 @@ def blocked_finding(unit_id: str, host: str, section: str, items: list[tuple[Car
         ),
         target_url="",
         http_status=result.status,
+        evidence=result.evidence(),
     )

@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _options(args, out_dir: Path, rules_override: dict | None = None):
-    from crawler.runner import RunOptions, shanghai_now
+    from checks.dates import shanghai_now
+    from crawler.runner import RunOptions
 
     return RunOptions(
         out_dir=out_dir,
@@ -230,7 +231,7 @@ def known_unit(config, url: str):
 
 def cmd_demo(args) -> int:
     from crawler.demo import DemoWeb
-    from crawler.runner import shanghai_now
+    from checks.dates import shanghai_now
 
     out_dir = Path(args.out) / "demo"
     today = args.today or shanghai_now().date()

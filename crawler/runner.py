@@ -8,7 +8,7 @@ import os
 import platform
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +16,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from checks.dates import shanghai_now
 from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
@@ -28,14 +29,6 @@ from crawler.reports import write_run_folder
 from crawler.spiders.audit import AuditSpider
 from crawler.store import RunStore
 from crawler.version import __version__
-
-# Asia/Shanghai has had no daylight saving since 1991: a fixed offset is exact.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def shanghai_now() -> datetime:
-    return datetime.now(SHANGHAI)
-
 
 def new_run_id(out_dir: Path) -> tuple[datetime, str]:
     """YYYYMMDD-HHMMSS of now; two runs within one second wait for the next one (ids stay unique)."""

@@ -6,6 +6,7 @@ within `max_depth` hops. Every link on every crawled page is checked; results, p
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -18,7 +19,8 @@ from scrapy.exceptions import CannotResolveHostError, DontCloseSpider, DownloadC
 from scrapy.http import TextResponse
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from checks.facts import ATTACHMENT, PAGE, FetchResult, Link, is_transient
+from checks.dates import shanghai_now
+from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
 from checks.link_checks import PROBE_PATH, challenge_marker
 from crawler.config import Unit
 from crawler.page_facts import PageAnalyzer
@@ -126,7 +128,8 @@ def failure_to_result(url: str, method: str, failure, redirects: list[str]) -> F
     else:
         kind = "other"
     return FetchResult(url=url, method=method, final_url=redirects[-1] if redirects else url,
-                       redirects=redirects, error_kind=kind, error=message[:300])
+                       redirects=redirects, error_kind=kind, error=message[:300],
+                       fetched_at=shanghai_now().isoformat(timespec="seconds"))
 
 
 class AuditSpider(scrapy.Spider):
@@ -456,6 +459,10 @@ class AuditSpider(scrapy.Spider):
             text=text,
             challenge=challenge_marker(response.status, body),
             attempts=1 + response.meta.get("retry_times", 0),
+            fetched_at=shanghai_now().isoformat(timespec="seconds"),
+            headers={name: response.headers.get(name).decode("latin-1")
+                     for name in EVIDENCE_HEADERS if response.headers.get(name)},
+            body_sha256=hashlib.sha256(response.body).hexdigest() if response.body else "",
         )
 
     def _record(self, key: str, result: FetchResult, meta: dict) -> None:
