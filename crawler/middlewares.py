@@ -131,3 +131,21 @@ class HeadersOnlyExtension:
     def headers_received(self, headers, body_length, request, spider):
         if request.meta.get("headers_only") and b"html" not in (headers.get(b"Content-Type") or b"").lower():
             raise StopDownload(fail=False)
+
+
+class DownloadedBytesExtension:
+    """Counts the body bytes that really came over the network (stats `audit/bytes_received`).
+
+    Scrapy's own response_bytes also counts pages the HTTP cache supplied after a 304.
+    """
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def bytes_received(self, data, request, spider):
+        self.stats.inc_value("audit/bytes_received", len(data))

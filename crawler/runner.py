@@ -123,7 +123,8 @@ class RunOutcome:
 def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots}
+    overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots,
+                       "HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str((options.out_dir / ".httpcache").resolve())}
     if options.nameservers:
         overrides["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"
         overrides["AUDIT_NAMESERVERS"] = options.nameservers
@@ -183,7 +184,8 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
     process.crawl(crawler, units=units, store=store, analyzer=analyzer, scope_override=options.scope,
                   progress=progress, site_when_no_column=site_when_no_column, resume=bool(resumed))
     process.start()
-    finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    finish_reason = stats.get("finish_reason")
     if finish_reason == "shutdown":  # SIGTERM/SIGINT: keep what was gathered for the resume
         store.close()
         raise RunInterrupted(f"run {run_id} interrupted; start the same command again to resume it")
@@ -206,6 +208,9 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         "end": shanghai_now().isoformat(timespec="seconds"),
         "today": options.today.isoformat(),
         "finish_reason": finish_reason,
+        "requests": stats.get("downloader/request_count", 0),
+        "bytes_downloaded": stats.get("audit/bytes_received", 0),
+        "pages_unchanged": stats.get("httpcache/revalidate", 0),  # answered 304: the kept copy was used
         "options": {k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in options.__dict__.items()},
         "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
         "units": {r.unit.id: {"pages_crawled": r.pages_crawled, "links_checked": r.links_checked,

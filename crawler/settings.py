@@ -49,9 +49,17 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.middlewares.HeadersOnlyExtension": 500,
+    "crawler.middlewares.DownloadedBytesExtension": 510,
 }
 RETRY_AFTER_MAX_SECONDS = 120
 RETRY_AFTER_TIMES = 3
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Crawled pages are cached between runs and revalidated on every request (crawler/cache.py);
+# the runner turns the cache on and puts it in the output folder.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_POLICY = "crawler.cache.RevalidateEveryTimePolicy"
+HTTPCACHE_EXPIRATION_SECS = 0
+HTTPCACHE_IGNORE_MISSING = False

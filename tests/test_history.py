@@ -118,3 +118,22 @@ def test_two_consecutive_runs_with_a_fix_in_between(small_site, tmp_path):
     summary = rows(second / "summary.csv", check=None)[0]
     others = len(rows(second / "demo.csv", check=None)) - 1
     assert (summary["new"], summary["persisting"], summary["resolved"]) == ("0", str(1 + others), "1")
+
+
+def test_second_night_revalidates_pages_and_still_sees_new_breakage(small_site, tmp_path):
+    import json
+
+    root, port = small_site
+    (root / "col" / "big.html").write_text("<title>长文</title>" + "正文内容" * 20000, encoding="utf-8")
+    (root / "col" / "index.html").write_text(
+        (root / "col" / "index.html").read_text(encoding="utf-8") + '<a href="/col/big.html">长文</a>', encoding="utf-8")
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(f"units:\n  - id: demo\n    name: 演示海关\n    url: http://127.0.0.1:{port}/\n", encoding="utf-8")
+    out = tmp_path / "out"
+    first = json.loads((run(sites, out, "2026-03-01") / "run.json").read_text(encoding="utf-8"))
+    (root / "col" / "a.html").unlink()  # broke overnight
+    second_dir = run(sites, out, "2026-03-02")
+    second = json.loads((second_dir / "run.json").read_text(encoding="utf-8"))
+    assert second["pages_unchanged"] >= 2  # the column and the long page answered 304
+    assert second["bytes_downloaded"] < first["bytes_downloaded"] / 2
+    assert any(r["target_url"].endswith("/col/a.html") for r in rows(second_dir / "demo.csv"))

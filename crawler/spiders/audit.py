@@ -22,6 +22,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from checks.dates import shanghai_now
 from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
 from checks.link_checks import PROBE_PATH, challenge_marker
+from crawler.cache import CACHE_META
 from crawler.config import Unit
 from crawler.page_facts import PageAnalyzer
 from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path
@@ -178,7 +179,7 @@ class AuditSpider(scrapy.Spider):
             self.wants.setdefault(key, Want(state.unit.id, 0, HOME_SECTION, "home"))
             if key not in self.claimed:
                 self.claimed.add(key)
-                yield self._request(url, state.unit, "GET", self.on_page)
+                yield self._request(url, state.unit, "GET", self.on_page, **{CACHE_META: True})
 
     # --- requests -----------------------------------------------------------------------
     def _request(self, url: str, unit: Unit, method: str, callback, **meta) -> scrapy.Request:
@@ -222,7 +223,7 @@ class AuditSpider(scrapy.Spider):
         if key in self.claimed:
             return None  # in flight as a link check: parsed when it arrives
         self.claimed.add(key)
-        return self._request(link.url, state.unit, "GET", self.on_page)
+        return self._request(link.url, state.unit, "GET", self.on_page, **{CACHE_META: True})
 
     # --- responses ----------------------------------------------------------------------
     def on_page(self, response) -> list:
@@ -374,7 +375,7 @@ class AuditSpider(scrapy.Spider):
         self.wants[key] = Want(unit.id, 0, COLUMN_SECTION, "column")
         if key not in self.claimed:
             self.claimed.add(key)
-            yield self._request(column_url, unit, "GET", self.on_page)
+            yield self._request(column_url, unit, "GET", self.on_page, **{CACHE_META: True})
 
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
         for link in links:
