@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -108,12 +107,12 @@ class ToolTimeout(Exception):
     pass
 
 
-def measure(command: list[str], work: Path, timeout: float, cwd: Path = ROOT) -> Measurement:
-    """Run `command` under /usr/bin/time -v, its output in work/stdout and work/stderr."""
+def measure(command: list[str], work: Path, timeout: float) -> Measurement:
+    """Run `command` in the checkout under /usr/bin/time -v, its output in work/stdout and work/stderr."""
     time_file = work / "time.txt"
     with open(work / "stdout", "wb") as out, open(work / "stderr", "wb") as err:
         process = subprocess.Popen([TIME, "-v", "-o", str(time_file), *command], stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL, cwd=cwd, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
         sampler = TreeRssSampler(process.pid)
         sampler.start()
         try:
@@ -207,7 +206,7 @@ class LinkChecker(Peer):
     name, label, pinned = "linkchecker", "LinkChecker", "10.6.0"
     ok_exit_codes = (0, 1)  # 1: broken links found
     venv = CACHE / "linkchecker"
-    config = "[checking]\nthreads={threads}\nmaxrequestspersecond=1000\nrobotstxt=0\n"
+    config = "[checking]\nmaxrequestspersecond=1000\nrobotstxt=0\n"
 
     def version(self) -> str | None:
         if not (self.venv / "bin" / "linkchecker").exists():
@@ -225,7 +224,7 @@ class LinkChecker(Peer):
     def command(self, url: str, concurrency: int, work: Path) -> list[str]:
         # Run as root, LinkChecker drops to nobody after reading its configuration: it writes
         # its CSV to the standard output the runner opened, never to a file of its own.
-        (work / "linkcheckerrc").write_text(self.config.format(threads=concurrency))
+        (work / "linkcheckerrc").write_text(self.config)
         return [str(self.venv / "bin" / "linkchecker"), "--config", str(work / "linkcheckerrc"),
                 "--threads", str(concurrency), "--no-robots", "--no-status", "--verbose",
                 "--output", "csv/utf-8", "--timeout", "10", url]
