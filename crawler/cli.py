@@ -122,6 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="resolve through this DNS server (repeatable); default: the system resolver")
     ipv6.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per lookup and request (default 5)")
 
+    sites = commands.add_parser("sites", help="validate sites.yaml; find each unit's disclosure column",
+                                description="Validate the units file; unless --offline, fetch every unit's home "
+                                            "page and tell how its disclosure column is found.")
+    site_actions = sites.add_subparsers(dest="action", metavar="ACTION", parser_class=OneLineParser)
+    site_actions.required = True
+    sites_check = site_actions.add_parser("check", help="validate the file, then discover the columns")
+    sites_check.add_argument("--offline", action="store_true", help="only validate the file, fetch nothing")
+    _common(sites_check)
+
     regulations = commands.add_parser("regulations", help="the regulation reference library: list, import",
                                       description="Show the regulation reference library, or import texts "
                                                   "downloaded from the national database into it.")
@@ -318,7 +327,29 @@ def cmd_ipv6(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "demo": cmd_demo, "ipv6": cmd_ipv6, "regulations": cmd_regulations}
+def cmd_sites(args) -> int:
+    from crawler.runner import discover_columns
+
+    config = load_sites(args.sites)
+    console = out_console()
+    console.print(f"{args.sites}: {len(config.units)} 个单位，格式正确 (valid)", markup=False, highlight=False)
+    if args.offline:
+        return EXIT_OK
+    found = discover_columns(config.units, _options(args, Path(args.out), config.rules))
+    table = Table(title="政府信息公开专栏发现情况 (disclosure columns)")
+    for column in ("单位", "首页", "专栏", "发现方式"):
+        table.add_column(column, overflow="fold")
+    for unit in config.units:
+        stats = found.get(unit.id, {})
+        home = stats.get("home") or {}
+        status = f"HTTP {home['status']}" if home.get("status") else (home.get("error_kind") or "未访问")
+        table.add_row(f"{unit.name} ({unit.id})", status, stats.get("column_url") or "未找到",
+                      stats.get("column_found_by") or "-")
+    console.print(table)
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "sites": cmd_sites, "check": cmd_check, "demo": cmd_demo, "ipv6": cmd_ipv6, "regulations": cmd_regulations}
 
 
 # --- terminal output ------------------------------------------------------------------

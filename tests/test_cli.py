@@ -98,3 +98,8 @@ def test_regulations_import_and_list(tmp_path):
     assert listing.returncode == 0 and "2020-01-01" in listing.stdout
     assert_one_line_error(run_cli("regulations", "import", str(tmp_path / "none.txt"), "--regulations", str(library)),
                           "none.txt")
+
+
+def test_sites_check_offline_validates_the_shipped_file():
+    result = run_cli("sites", "check", "--offline")
+    assert result.returncode == 0 and "43" in result.stdout

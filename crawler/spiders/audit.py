@@ -138,10 +138,11 @@ class AuditSpider(scrapy.Spider):
 
     def __init__(self, units: list[Unit], store: RunStore, analyzer: PageAnalyzer, scope_override: str | None = None,
                  progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False,
-                 resume: bool = False, **kwargs):
+                 resume: bool = False, discover_only: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.store = store
         self.resume = resume
+        self.discover_only = discover_only  # `sites check`: home pages and their column links only
         self.analyzer = analyzer
         self.progress = progress
         # SPEC §3: a spot-checked URL whose home page has no disclosure column is crawled as a site.
@@ -365,6 +366,8 @@ class AuditSpider(scrapy.Spider):
             yield from self._follow(state, Want(unit.id, 0, HOME_SECTION, "home"), unit.url, links)
             return
         state.column_url = column_url
+        if self.discover_only:
+            return
         # Home-page links are checked after the crawl, so that pages the column also links
         # are fetched once, as pages.
         state.deferred_links = links
