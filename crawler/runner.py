@@ -6,6 +6,7 @@ import json
 import fcntl
 import os
 import platform
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -38,6 +39,21 @@ def new_run_id(out_dir: Path) -> tuple[datetime, str]:
         if not (out_dir / run_id).exists():
             return started, run_id
         time.sleep(0.2)
+
+
+def discover_columns(units: list[Unit], options: RunOptions, analyzer: PageAnalyzer | None = None) -> dict[str, dict]:
+    """Fetch each unit's home page only and say how its disclosure column is found (`sites check`)."""
+    check_nameservers(options)
+    with tempfile.TemporaryDirectory() as scratch:
+        store = RunStore(Path(scratch) / "discover.sqlite")
+        process = CrawlerProcess(crawl_settings(options, Path(scratch) / "crawl.log"))
+        crawler = process.create_crawler(AuditSpider)
+        analyzer = analyzer or PageAnalyzer(load_rules(), load_library(default_library_dir()), options.today)
+        process.crawl(crawler, units=units, store=store, analyzer=analyzer, discover_only=True)
+        process.start()
+        found = {unit.id: store.unit(unit.id) for unit in units}
+        store.close()
+    return found
 
 
 class RunInterrupted(Exception):
