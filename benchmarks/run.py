@@ -19,12 +19,14 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 from abc import ABC, abstractmethod
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +42,8 @@ TIME = "/usr/bin/time"
 SAMPLE_SECONDS = 0.05
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 MAX_PAGES = 1_000_000  # the product's page cap: never reached
+PROFILE_RATE = 100  # py-spy samples per second
+PRODUCT_CODE = ("crawler/", "checks/")  # py-spy's names of the product's source files
 
 
 # --- measuring one command --------------------------------------------------------------
@@ -193,9 +197,10 @@ class Product(Tool):
                 "--out", str(work / "out")]
 
     def found(self, work: Path, site_urls: set[str]) -> Found:
-        summary = read_csv_rows(work / "out" / "spot" / "latest" / "summary.csv")
-        rows = read_csv_rows(work / "stdout")
-        return Found(pages=int(summary[0]["pages_crawled"]),
+        run_folder = work / "out" / "spot" / "latest"
+        [summary] = read_csv_rows(run_folder / "summary.csv")
+        rows = read_csv_rows(run_folder / f"{summary['unit_id']}.csv")  # what --format csv prints
+        return Found(pages=int(summary["pages_crawled"]),
                      broken_pairs={(r["page_url"], r["target_url"]) for r in rows if r["check"] == "broken_link"})
 
 
@@ -330,16 +335,37 @@ class SizeRun:
     broken_pairs: int
     load_before: float  # 1-minute load average when the size started: other work on the machine
     results: list[Result] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)  # the product's profile, as Markdown lines
 
 
-def run_tool(tool: Tool, site: Site, url: str, concurrency: int, work: Path, timeout: float) -> Result:
+@dataclass
+class Settings:
+    """What one benchmark run does."""
+
+    sizes: list[int]
+    links: int = 20
+    concurrency: int = 10
+    tools: list[str] = field(default_factory=lambda: list(TOOLS))
+    server: str = "auto"  # nginx when installed, or "nginx", or "python"
+    broken_ratio: float = 0.01
+    seed: int = 1
+    timeout: float = 1800  # seconds per tool run
+    profile_to: Path | None = None  # run the product under py-spy; its stacks go to <profile_to>-<pages>-pages.txt
+
+
+def run_tool(tool: Tool, site: Site, url: str, settings: Settings, work: Path, profile: Path | None = None) -> Result:
     result = Result(tool.name, tool.label, tool.version())
     if result.version is None:
         result.status = "not installed"
         return result
     work.mkdir(parents=True)
+    command = tool.command(url, settings.concurrency, work)
+    if profile is not None:
+        result.label += " (under py-spy)"
+        command = [shutil.which("py-spy"), "record", "--rate", str(PROFILE_RATE), "--format", "raw",
+                   "--output", str(profile), "--", *command]
     try:
-        measured = measure(tool.command(url, concurrency, work), work, timeout)
+        measured = measure(command, work, settings.timeout)
     except ToolTimeout as exc:
         result.status = str(exc)
         return result
@@ -362,25 +388,50 @@ def run_tool(tool: Tool, site: Site, url: str, concurrency: int, work: Path, tim
     return result
 
 
-def run_benchmark(sizes: list[int], links: int, concurrency: int, tools: list[str], server_kind: str = "auto",
-                  broken_ratio: float = 0.01, seed: int = 1, timeout: float = 1800,
-                  log=lambda line: print(line, file=sys.stderr, flush=True)) -> tuple[str, list[SizeRun]]:
+def run_benchmark(settings: Settings, log=lambda line: print(line, file=sys.stderr, flush=True)
+                  ) -> tuple[str, list[SizeRun]]:
     """Run every size with every tool; return the server's description and the results."""
     runs, description = [], ""
-    for pages in sizes:
+    for pages in settings.sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-{pages}-") as tmp:
-            site = generate(Path(tmp) / "site", pages, links, broken_ratio, seed)
-            run = SizeRun(pages, links, len(site.broken_targets), len(site.broken_pairs), os.getloadavg()[0])
-            with SiteServer(site.directory, server_kind) as server:
+            site = generate(Path(tmp) / "site", pages, settings.links, settings.broken_ratio, settings.seed)
+            run = SizeRun(pages, settings.links, len(site.broken_targets), len(site.broken_pairs),
+                          os.getloadavg()[0])
+            with SiteServer(site.directory, settings.server) as server:
                 description = server.description
                 log(f"{pages} pages, {len(site.broken_pairs)} broken links, served by {description} at {server.url}")
-                for name in tools:
-                    result = run_tool(TOOLS[name], site, server.url, concurrency, Path(tmp) / name, timeout)
+                for name in settings.tools:
+                    profile = None
+                    if name == "product" and settings.profile_to is not None:
+                        profile = settings.profile_to.with_name(f"{settings.profile_to.name}-{pages}-pages.txt")
+                    result = run_tool(TOOLS[name], site, server.url, settings, Path(tmp) / name, profile)
                     log(f"  {result.label}: {result.status}" + (
                         f", {result.wall_s:.1f} s, {result.pages_per_s:.1f} pages/s" if result.status == "ok" else ""))
                     run.results.append(result)
+                    if profile is not None and profile.exists():
+                        run.profile = profile_summary(profile)
             runs.append(run)
     return description, runs
+
+
+def profile_summary(stacks: Path, top: int = 15) -> list[str]:
+    """Where the product spent its time, from py-spy's collapsed stacks: each sample counted for
+    the innermost function of the product's own code on its stack (with the libraries it called
+    there), and for the function that was running."""
+    innermost, running, total = Counter(), Counter(), 0
+    for line in stacks.read_text(encoding="utf-8").splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";") if frame]
+        total += int(count)
+        running[frames[-1] if frames else "(no Python frame)"] += int(count)
+        ours = [frame for frame in frames if frame.rpartition("(")[2].startswith(PRODUCT_CODE)]
+        innermost[ours[-1] if ours else "(outside the product's code)"] += int(count)
+    lines = [f"Profile of the product: {total} samples at {PROFILE_RATE} Hz, stacks in {stacks}", "",
+             "| innermost product function (with the libraries it calls) | share |", "|---|--:|"]
+    lines += [f"| `{frame}` | {n / total:.1%} |" for frame, n in innermost.most_common(top)]
+    lines += ["", "| running function | share |", "|---|--:|"]
+    lines += [f"| `{frame}` | {n / total:.1%} |" for frame, n in running.most_common(top)]
+    return lines + [""]
 
 
 # --- the report -------------------------------------------------------------------------
@@ -412,7 +463,7 @@ def markdown(runs: list[SizeRun], server: str, concurrency: int, started: dateti
                          f"| {megabytes(r.peak_rss_bytes)} | {megabytes(r.time_max_rss_bytes)} | {r.cpu_s:.1f} "
                          f"| {r.broken_found} / {run.broken_targets} | {r.pairs_found} / {run.broken_pairs} "
                          f"| {r.false_alarms} |")
-        lines += [""] + ratio_lines(run.results)
+        lines += [""] + ratio_lines(run.results) + run.profile
     return "\n".join(lines) + "\n"
 
 
@@ -429,9 +480,10 @@ def ratio_lines(results: list[Result]) -> list[str]:
     return lines + [""]
 
 
-def write_results(report: str, runs: list[SizeRun], directory: Path, started: datetime) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{started:%Y%m%d-%H%M%S}.md"
+def write_results(report: str, runs: list[SizeRun], stem: Path) -> Path:
+    """The report as <stem>.md and its numbers as <stem>.json."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    path = stem.with_suffix(".md")
     path.write_text(report, encoding="utf-8")
     data = [{**asdict(run), "results": [{**asdict(r), "pages_per_s": r.pages_per_s} for r in run.results]}
             for run in runs]
@@ -460,20 +512,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per tool run (default 1800)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where the report goes (default benchmarks/results)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the product under py-spy (pip install py-spy) and add its profile to the report")
     args = parser.parse_args(argv)
     if not os.access(TIME, os.X_OK):
         parser.error(f"{TIME} is missing: apt-get install -y time")
+    if args.profile and shutil.which("py-spy") is None:
+        parser.error("py-spy is missing: pip install py-spy")
     if args.install_peers:
         for tool in (TOOLS[name] for name in args.tools):
             if isinstance(tool, Peer) and tool.version() is None:
                 print(f"installing {tool.label}…", file=sys.stderr, flush=True)
                 tool.install()
     started = datetime.now()
-    server, runs = run_benchmark(args.pages, args.links, args.concurrency, args.tools, args.server,
-                                 args.broken_ratio, args.seed, args.timeout)
+    stem = args.results_dir / f"{started:%Y%m%d-%H%M%S}"
+    if args.profile:
+        args.results_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(sizes=args.pages, links=args.links, concurrency=args.concurrency, tools=args.tools,
+                        server=args.server, broken_ratio=args.broken_ratio, seed=args.seed, timeout=args.timeout,
+                        profile_to=stem if args.profile else None)
+    server, runs = run_benchmark(settings)
     report = markdown(runs, server, args.concurrency, started)
     print(report)
-    print(f"written to {write_results(report, runs, args.results_dir, started)}", file=sys.stderr)
+    print(f"written to {write_results(report, runs, stem)}", file=sys.stderr)
     return 0
 
 
