@@ -1,11 +1,13 @@
 """Benchmark the product against peer link checkers on the same generated site, in the same run.
 
-    python -m benchmarks.run --pages 2000 10000 --links 20 --concurrency 10 [--tools product,linkchecker,blc,linkinator] [--install-peers]
+    python -m benchmarks.run --pages 2000 10000 --links 20 --concurrency 10 \
+        [--tools product,linkchecker,blc,linkinator] [--install-peers] [--server auto|nginx|python] [--profile]
 
 For each size: generate the site (benchmarks.generate_site), serve it on loopback
 (benchmarks.serve), run every tool under `/usr/bin/time -v`, and print a Markdown table of wall
 time, pages/s, peak RSS, CPU time, the broken links found against the truth and the false alarms,
-then the product's ratios to each peer. The report is also written to benchmarks/results/.
+then the product's ratios to each peer (and with --profile, where the product's time goes). The
+report is also written to benchmarks/results/.
 
 Peak RSS is the sum over the tool's process tree, sampled from /proc every 50 ms (the product may
 run several processes), or /usr/bin/time's maximum RSS of its largest process when that is higher
