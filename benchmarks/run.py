@@ -401,7 +401,8 @@ def run_benchmark(settings: Settings, log=lambda line: print(line, file=sys.stde
                           os.getloadavg()[0])
             with SiteServer(site.directory, settings.server) as server:
                 description = server.description
-                log(f"{pages} pages, {len(site.broken_pairs)} broken links, served by {description} at {server.url}")
+                log(f"{pages} pages, {site.depth} hops deep, {len(site.broken_pairs)} broken links, "
+                    f"served by {description} at {server.url}")
                 for name in settings.tools:
                     profile = None
                     if name == "product" and settings.profile_to is not None:
