@@ -1,8 +1,9 @@
 """`python -m crawler.demo serve --dir DIR --today YYYY-MM-DD`: run the demo web until stopped.
 
-Starts the DNS and HTTP servers on 127.0.0.1, writes DIR/sites.yaml and DIR/truth.json, then
-DIR/demo.json LAST (atomically): a reader that sees demo.json knows everything is up. Serves
-until SIGTERM or SIGINT (or until --parent-pid is gone), removes demo.json and exits 0.
+Starts the DNS and HTTP servers on 127.0.0.1 (and on ::1 when the machine has it), writes
+DIR/sites.yaml and DIR/truth.json, then DIR/demo.json LAST (atomically): a reader that sees
+demo.json knows everything is up. Serves until SIGTERM or SIGINT (or until --parent-pid is
+gone), removes demo.json and exits 0.
 """
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
             "http_port": web.ports.http,
             "refused_port": web.ports.refused,
             "tls_error_port": web.ports.tls_error,
+            "v4_only_port": web.ports.v4_only,
+            "ipv6_loopback": web.ipv6_loopback,
             "pid": os.getpid(),
             "timeout_seconds": DOWNLOAD_TIMEOUT_SECONDS,
             "slow_timeout_seconds": SLOW_TIMEOUT_SECONDS,
@@ -62,7 +65,7 @@ def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
             "today": today.isoformat(),
             "sites": str(sites_path.resolve()),
             "truth": str(truth_path.resolve()),
-            "hosts": sorted(web.hosts),
+            "hosts": web.host_names,
         }
         write_atomically(ready_file, json.dumps(info, indent=2) + "\n")
         while not stop.wait(PARENT_CHECK_SECONDS):
@@ -79,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.demo", description="The bundled demo customs web (SPEC §10).")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser(
-        "serve", help="serve the demo web on 127.0.0.1 until SIGTERM/SIGINT",
-        description="Start the demo DNS and HTTP servers on 127.0.0.1, write DIR/sites.yaml, DIR/truth.json "
+        "serve", help="serve the demo web on 127.0.0.1 (and ::1) until SIGTERM/SIGINT",
+        description="Start the demo DNS and HTTP servers on 127.0.0.1 (and ::1), write DIR/sites.yaml, DIR/truth.json "
         "and, once everything is up, DIR/demo.json; serve until SIGTERM or SIGINT.",
     )
     serve_parser.add_argument("--dir", required=True, type=Path, help="where to write sites.yaml, truth.json, demo.json")

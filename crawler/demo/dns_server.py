@@ -125,8 +125,12 @@ class DNSServer:
         # be taken for UDP, so try a few times.
         for _ in range(20):
             tcp = socket.socket(self._family, socket.SOCK_STREAM)
-            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            tcp.bind((self.host, self._requested_port))
+            try:
+                tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                tcp.bind((self.host, self._requested_port))
+            except OSError:
+                tcp.close()
+                raise
             port = tcp.getsockname()[1]
             udp = socket.socket(self._family, socket.SOCK_DGRAM)
             try:

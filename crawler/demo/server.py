@@ -1,11 +1,15 @@
 """The servers of the demo web, all on loopback.
 
 - `DemoHTTPServer`: one threaded HTTP server for every virtual host, chosen by the Host header,
-  with the dynamic behaviours of `Resource` (refused HEAD, 429 then 200, slow answers).
+  with the dynamic behaviours of `Resource` (refused HEAD, 429 then 200, slow answers) and the
+  firewall challenge of a host (its page without the clearance cookie).
 - `PlainHTTPPort`: answers anything with plain HTTP, so an https:// link to it fails the TLS
   handshake.
 - `RefusedPort`: a socket bound but not listening, so connections to it are refused.
-- `DemoServers`: all of them plus the DNS server, built around one generated web.
+- `DemoServers`: all of them plus the DNS server, built around one generated web. When the
+  machine has ::1, the main HTTP port and the DNS port are served on [::1] too, at the same
+  numbers (the IPv6 check asks the AAAA address on the URL's port, and the name servers on the
+  DNS port), and the IPv4-only unit's port is held on [::1] without listening.
 """
 from __future__ import annotations
 
@@ -13,26 +17,26 @@ import logging
 import selectors
 import socket
 import threading
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from crawler.demo.dns_server import DNSServer
-from crawler.demo.generator import (
-    RETRY_AFTER_SECONDS,
-    GeneratedWeb,
-    Ports,
-    Resource,
-    VirtualHost,
-    generate,
-    request_key,
-)
+from crawler.demo.generator import RETRY_AFTER_SECONDS, GeneratedWeb, Ports, generate
+from crawler.demo.network import LOOPBACK_V4, LOOPBACK_V6
+from crawler.demo.sites import Resource, VirtualHost, request_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+U = TypeVar("U")
 
 # Clients that keep an idle connection open are dropped after this, so no thread lingers.
 IDLE_CONNECTION_SECONDS = 30
 POLL_SECONDS = 0.2
+# Tries at a port number free on both 127.0.0.1 and ::1.
+SAME_PORT_ATTEMPTS = 20
 
 _UNKNOWN_HOST = Resource(404, (("Content-Type", "text/plain; charset=utf-8"),), b"unknown virtual host\n")
 _TOO_MANY_REQUESTS = Resource(
@@ -46,13 +50,37 @@ def _family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+def ipv6_loopback_available() -> bool:
+    """Whether this machine has ::1 (containers and some CI runners have no IPv6 at all)."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind((LOOPBACK_V6, 0))
+    except OSError:
+        return False
+    return True
+
+
+def _on_both(make_v4: Callable[[int], T], make_v6: Callable[[int], U], close: Callable[[T], None]) -> tuple[T, U]:
+    """A server on 127.0.0.1 at a free port and its twin on ::1 at the same number; the port the
+    kernel picks for one family may be taken in the other, so try a few."""
+    for _ in range(SAME_PORT_ATTEMPTS):
+        first = make_v4(0)
+        try:
+            return first, make_v6(first.port)
+        except OSError:
+            close(first)
+    raise OSError("no port number free on both 127.0.0.1 and ::1")
+
+
 class DemoHTTPServer(ThreadingHTTPServer):
     """Virtual hosts on one port; `hosts` may be set after binding (the web needs the port)."""
 
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, hosts: dict[str, VirtualHost] | None = None):
+    def __init__(self, host: str = LOOPBACK_V4, port: int = 0, hosts: dict[str, VirtualHost] | None = None):
         self.address_family = _family(host)
         super().__init__((host, port), _Handler)
         self.hosts: dict[str, VirtualHost] = hosts or {}
@@ -118,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         if vhost is None:
             self._send(_UNKNOWN_HOST, head)
             return
+        if not vhost.admits(self.headers.get("Cookie", "")):
+            self._send(vhost.challenge, head)
+            return
         target = urlsplit(self.path)
         resource = vhost.lookup(target.path, target.query)
         if resource.throttle_first and self.server.first_request((hostname, request_key(target.path, target.query))):
@@ -150,7 +181,7 @@ class PlainHTTPPort:
 
     RESPONSE = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Request\n"
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = LOOPBACK_V4) -> None:
         self._sock = socket.socket(_family(host), socket.SOCK_STREAM)
         self._sock.bind((host, 0))
         self._sock.listen(16)
@@ -201,9 +232,13 @@ class RefusedPort:
     """A TCP port bound but not listening: the kernel refuses connections to it, and no other
     program can take the port while it is held."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = LOOPBACK_V4, port: int = 0) -> None:
         self._sock = socket.socket(_family(host), socket.SOCK_STREAM)
-        self._sock.bind((host, 0))
+        try:
+            self._sock.bind((host, port))
+        except OSError:
+            self._sock.close()
+            raise
         self.port: int = self._sock.getsockname()[1]
 
     def close(self) -> None:
@@ -211,32 +246,51 @@ class RefusedPort:
 
 
 class DemoServers:
-    """The whole demo web on loopback: HTTP, the TLS-error and refused ports, and DNS."""
+    """The whole demo web on loopback: HTTP, the TLS-error and refused ports, and DNS; on ::1 too
+    when the machine has it."""
 
-    def __init__(self, today: date, host: str = "127.0.0.1") -> None:
+    def __init__(self, today: date) -> None:
         self.today = today
-        self.host = host
+        self.ipv6 = ipv6_loopback_available()
         self.web: GeneratedWeb | None = None
         self.http: DemoHTTPServer | None = None
         self.dns: DNSServer | None = None
-        self._refused: RefusedPort | None = None
-        self._tls_error: PlainHTTPPort | None = None
+        self._servers: list = []  # everything to stop, in order
+        self._sockets: list[RefusedPort] = []  # everything to close
 
     def start(self) -> GeneratedWeb:
         # The ports come first: the generated pages link to them.
-        self._refused = RefusedPort(self.host)
-        self._tls_error = PlainHTTPPort(self.host).start()
-        self.http = DemoHTTPServer(self.host)
-        self.web = generate(self.today, Ports(self.http.port, self._refused.port, self._tls_error.port))
-        self.http.hosts = self.web.hosts
-        self.http.start()
-        self.dns = DNSServer(self.web.dns_records, self.host).start()
+        refused = RefusedPort()
+        tls_error = PlainHTTPPort().start()
+        self._sockets.append(refused)
+        self._servers.append(tls_error)
+        if self.ipv6:
+            self.http, http_v6 = _on_both(lambda port: DemoHTTPServer(LOOPBACK_V4, port),
+                                          lambda port: DemoHTTPServer(LOOPBACK_V6, port), DemoHTTPServer.stop)
+            v4_only, v6_refused = _on_both(lambda port: DemoHTTPServer(LOOPBACK_V4, port),
+                                           lambda port: RefusedPort(LOOPBACK_V6, port), DemoHTTPServer.stop)
+            self._sockets.append(v6_refused)
+        else:
+            self.http, http_v6, v4_only = DemoHTTPServer(), None, DemoHTTPServer()
+        self.web = generate(self.today, Ports(self.http.port, refused.port, tls_error.port, v4_only.port), self.ipv6)
+        for server, hosts in ((self.http, self.web.hosts), (http_v6, self.web.hosts_v6), (v4_only, self.web.hosts_v4_only)):
+            if server is not None:
+                server.hosts = hosts
+                self._servers.append(server.start())
+        records = self.web.dns_records
+        if self.ipv6:
+            self.dns, dns_v6 = _on_both(lambda port: DNSServer(records, LOOPBACK_V4, port).start(),
+                                        lambda port: DNSServer(records, LOOPBACK_V6, port).start(), DNSServer.stop)
+            self._servers += [self.dns, dns_v6]
+        else:
+            self.dns = DNSServer(records, LOOPBACK_V4).start()
+            self._servers.append(self.dns)
         return self.web
 
     def stop(self) -> None:
-        for server in (self.dns, self.http, self._tls_error):
-            if server is not None:
-                server.stop()
-        if self._refused is not None:
-            self._refused.close()
-        self.dns = self.http = self._tls_error = self._refused = None
+        for server in reversed(self._servers):
+            server.stop()
+        for sock in self._sockets:
+            sock.close()
+        self._servers, self._sockets = [], []
+        self.dns = self.http = None
