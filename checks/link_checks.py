@@ -167,8 +167,11 @@ def classify_link(
 def _same_as_baseline(result: FetchResult, baseline: FetchResult) -> bool:
     if baseline.status is None or not _is_html(baseline):
         return False
-    # A host that redirects unknown paths to its home page must not make its home page an error.
+    # A host that redirects unknown paths to its home page must not make its home page an error,
+    # and a host's root is never a missing page (a parked domain answers it like any path).
     if (baseline.final_url or baseline.url) == (result.final_url or result.url) and len(result.redirects) <= 1:
+        return False
+    if urlsplit(result.url).path in ("", "/"):
         return False
     return baseline_similarity(result, baseline) >= BASELINE_SIMILARITY
 

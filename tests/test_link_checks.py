@@ -77,6 +77,8 @@ def test_page_identical_to_host_baseline_is_soft_404():
     verdict = classify_link(PAGE_LINK, ok(title="提示", text=generic), baseline)
     assert verdict.check == "soft_404" and "不存在页面" in verdict.detail
     assert classify_link(PAGE_LINK, ok(), baseline) is None
+    root = Link("http://a.test/", "首页", "a", PAGE)
+    assert classify_link(root, ok(url=root.url, final_url=root.url, title="提示", text=generic), baseline) is None
 
 
 def test_host_redirecting_unknown_paths_home_does_not_make_home_an_error():
