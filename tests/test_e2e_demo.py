@@ -109,3 +109,28 @@ def test_spot_check_of_a_demo_unit(tmp_path):
     expected = {key(f) for f in web.truth["findings"] if f["unit_id"] == unit_id}
     assert {key(f) for f in findings} == expected
     assert list((tmp_path / "out" / "spot").glob("*/" + unit_id + ".csv"))
+
+
+def test_ipv6_verdicts_in_summary(demo):
+    _, run_dir, truth = demo
+    verdicts = {row["unit_id"]: row["ipv6_verdict"] for row in read_csv(run_dir / "summary.csv")}
+    expected = {unit: case["verdict"] for unit, case in truth["ipv6"].items()}
+    assert {unit: verdicts[unit] for unit in expected} == expected
+
+
+def test_ipv6_command_on_demo_units(tmp_path):
+    from crawler.demo import DemoWeb
+    from datetime import date
+
+    with DemoWeb(tmp_path / "web", date.fromisoformat(TODAY)) as web:
+        units = sorted(web.truth["ipv6"])
+        result = run_cli("ipv6", *units, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
+                         "--timeout", "2", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    verdicts = {row["unit_id"]: row["verdict"] for row in json.loads(result.stdout)}
+    # without a crawl there are no link hosts: only the link share may differ from the nightly verdict
+    for unit, case in web.truth["ipv6"].items():
+        site_checks = set(case["checks"]) - {"ipv6_links", "ipv6_ns"}
+        expected = "fail" if site_checks & {"ipv6_no_aaaa", "ipv6_unreachable"} else (
+            "partial" if site_checks else "pass")
+        assert verdicts[unit] == expected, unit
