@@ -21,9 +21,12 @@ from checks.regulation_import import RegulationImportError
 from checks.regulations import LibraryError
 from checks.rules import RulesError
 from crawler.config import ConfigError, load_sites, unit_from_url
+from crawler.history import HistoryError
 from crawler.reports import csv_bytes
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
+EXIT_CODES_HELP = ("exit codes: 0 the run finished (findings are not failures), 2 bad configuration or usage, "
+                   "3 the run failed (every unit unreachable, the resolver dead, interrupted)")
 
 
 def out_console() -> Console:
@@ -96,8 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     run = commands.add_parser("run", help="crawl all units (or --unit ones), write a run folder, print a summary",
-                              description="Crawl every unit of --sites (or the --unit ones) and write OUT/<run-id>/.")
+                              description="Crawl every unit of --sites (or the --unit ones) and write OUT/<run-id>/ "
+                                          "(the crawl's log is OUT/<run-id>/crawl.log).", epilog=EXIT_CODES_HELP)
     run.add_argument("--unit", action="append", default=[], metavar="ID", help="only this unit (repeatable)")
+    run.add_argument("--since-last", action="store_true",
+                     help="print only the findings that are new or resolved since the last run")
+    run.add_argument("--keep-runs", type=_positive_int, default=90, metavar="N",
+                     help="keep the newest N run folders (and the page cache they use); the history keeps "
+                          "everything (default 90)")
     _common(run)
 
     check = commands.add_parser("check", help="spot check one site: a unit id or a URL",
@@ -121,6 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     ipv6.add_argument("--nameserver", action="append", type=_nameserver, default=[], metavar="IP[:PORT]",
                       help="resolve through this DNS server (repeatable); default: the system resolver")
     ipv6.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per lookup and request (default 5)")
+
+    report = commands.add_parser("report", help="write a past run's reports again from the history, without crawling",
+                                 description="Rebuild OUT/RUN/ (unit CSVs, summary.csv, resolved.csv, accepted.csv, "
+                                             "run.json, index.html, findings.xlsx) from OUT/history.sqlite.")
+    report.add_argument("run", nargs="?", metavar="RUN", help="a run id YYYYMMDD-HHMMSS (default: the latest finished run)")
+    report.add_argument("--out", default="reports", help="the output folder of the runs (default ./reports)")
+
+    accept = commands.add_parser("accept", help="accept a finding (false positive or tolerated) until a date",
+                                 description="Accept a finding of a unit: from the next run it leaves the unit's CSV "
+                                             "and is listed in accepted.csv until --until has passed. FINGERPRINT is "
+                                             "shown in index.html and findings.xlsx; a unique prefix is enough. "
+                                             "Accepting again replaces the reason and the date.")
+    accept.add_argument("unit", metavar="UNIT", help="the unit id")
+    accept.add_argument("fingerprint", metavar="FINGERPRINT", help="the finding's fingerprint, or a unique prefix")
+    accept.add_argument("--reason", required=True, help="why it is accepted (kept in the history, shown in index.html)")
+    accept.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="the last day it is accepted (default: no end)")
+    accept.add_argument("--out", default="reports", help="the output folder of the runs (default ./reports)")
 
     sites = commands.add_parser("sites", help="validate sites.yaml; find each unit's disclosure column",
                                 description="Validate the units file; unless --offline, fetch every unit's home "
@@ -149,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, NameserverUnreachable, RulesError, LibraryError, RegulationImportError) as exc:
+    except (UsageError, ConfigError, NameserverUnreachable, RulesError, LibraryError, RegulationImportError,
+            HistoryError) as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -195,10 +222,59 @@ def _execute(units, options, progress=None, site_when_no_column=False, keep_hist
 def cmd_run(args) -> int:
     config = load_sites(args.sites)
     units = config.select(args.unit)
-    code, outcome = _execute(units, _options(args, Path(args.out), config.rules), all_units=config.units)
+    options = _options(args, Path(args.out), config.rules)
+    options.keep_runs = args.keep_runs
+    code, outcome = _execute(units, options, all_units=config.units)
     if outcome is not None:
-        print_summary(outcome)
+        (print_changes if args.since_last else print_summary)(outcome)
     return code
+
+
+def open_history(out: str):
+    from crawler.history import History
+
+    path = Path(out) / "history.sqlite"
+    if not path.exists():
+        raise UsageError(f"{path}: no history yet (python -m crawler run writes it)")
+    return History(path)
+
+
+def cmd_report(args) -> int:
+    from crawler.reports import write_run_folder
+
+    history = open_history(args.out)
+    try:
+        latest = history.latest_reported_run()
+        run_id = args.run or latest
+        if run_id is None:
+            raise HistoryError(f"{history.path}: no finished run to report")
+        run_info, reports = history.load_run(run_id)
+        run_dir = Path(args.out) / run_id
+        write_run_folder(run_dir, reports, run_info, history.trend(run_id), make_latest=run_id == latest)
+    finally:
+        history.close()
+    out_console().print(f"报告已重新生成 (reports written): {run_dir}", markup=False, highlight=False)
+    return EXIT_OK
+
+
+def cmd_accept(args) -> int:
+    from checks.dates import shanghai_now
+
+    now = shanghai_now()
+    history = open_history(args.out)
+    try:
+        finding = history.accept(args.unit, args.fingerprint, args.reason, args.until,
+                                 now.isoformat(timespec="seconds"))
+    finally:
+        history.close()
+    until = args.until.isoformat() if args.until else "长期 (no end)"
+    out_console().print(f"已接受 (accepted) {args.unit}: {finding.info.name} {finding.page_url} {finding.target_url} "
+                        f"— 有效期至 (until) {until}; from the next run it is in accepted.csv, not {args.unit}.csv",
+                        markup=False, highlight=False, soft_wrap=True)
+    if args.until and args.until < now.date():
+        Console(stderr=True).print(f"warning: --until {args.until} has already passed: the finding stays in "
+                                   f"{args.unit}.csv", markup=False, highlight=False, soft_wrap=True)
+    return EXIT_OK
 
 
 def cmd_check(args) -> int:
@@ -349,7 +425,8 @@ def cmd_sites(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "sites": cmd_sites, "check": cmd_check, "demo": cmd_demo, "ipv6": cmd_ipv6, "regulations": cmd_regulations}
+COMMANDS = {"run": cmd_run, "sites": cmd_sites, "check": cmd_check, "demo": cmd_demo, "ipv6": cmd_ipv6,
+            "regulations": cmd_regulations, "report": cmd_report, "accept": cmd_accept}
 
 
 # --- terminal output ------------------------------------------------------------------
@@ -369,6 +446,26 @@ def print_summary(outcome) -> None:
                       *map(str, severities), "是" if report.crawl_complete else "否", report.crawl_notes)
     console = out_console()
     console.print(table)
+    console.print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
+
+
+def print_changes(outcome) -> None:
+    """--since-last: what changed since the last run, the new findings and the resolved ones."""
+    console = out_console()
+    changes = [("新增", r.finding) for report in outcome.reports for r in report.rows if r.state == "new"]
+    changes += [("已整改", r.finding) for report in outcome.reports for r in report.resolved]
+    if not changes:
+        console.print(f"run {outcome.run_id}: 自上次运行以来没有新增或已整改的问题 (nothing new or resolved)",
+                      markup=False, highlight=False)
+    else:
+        table = Table(title=f"自上次运行以来的变化 run {outcome.run_id}: 新增 "
+                            f"{sum(state == '新增' for state, _ in changes)}，已整改 "
+                            f"{sum(state == '已整改' for state, _ in changes)}")
+        for column in ("变化", "单位", "严重程度", "问题", "页面", "链接", "说明"):
+            table.add_column(column, overflow="fold")
+        for state, f in changes:
+            table.add_row(state, f.unit_id, f.info.severity, f.info.name, f.page_url, f.target_url, f.detail)
+        console.print(table)
     console.print(f"报告目录 (run folder): {outcome.run_dir}", markup=False, highlight=False)
 
 

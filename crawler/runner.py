@@ -27,6 +27,7 @@ from crawler.history import History, Seen, fingerprint
 from crawler.ipv6_run import own_link_hosts, run_ipv6_check
 from crawler.page_facts import PageAnalyzer
 from crawler.reports import write_run_folder
+from crawler.retention import prune_runs
 from crawler.spiders.audit import AuditSpider
 from crawler.store import RunStore
 from crawler.version import __version__
@@ -104,6 +105,7 @@ class RunOptions:
     render: bool = False
     rules_override: dict = field(default_factory=dict)  # the `rules:` key of sites.yaml
     regulations_dir: Path | None = None  # default: the bundled library
+    keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
 
 
 class RunLocked(Exception):
@@ -136,11 +138,14 @@ class RunOutcome:
     reports: list[UnitReport]
 
 
+HTTP_CACHE_DIR = ".httpcache"  # in OUT: crawled pages kept between runs
+
+
 def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots,
-                       "HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str((options.out_dir / ".httpcache").resolve())}
+                       "HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str((options.out_dir / HTTP_CACHE_DIR).resolve())}
     if options.nameservers:
         overrides["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"
         overrides["AUDIT_NAMESERVERS"] = options.nameservers
@@ -233,9 +238,13 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
                               "crawl_complete": r.crawl_complete, "crawl_notes": r.crawl_notes,
                               "findings": len(r.findings)} for r in reports},
     }
-    write_run_folder(run_dir, reports, run_info)
+    if history:
+        history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it
+    write_run_folder(run_dir, reports, run_info, history.trend(run_id) if history else ())
     if history:
         history.end_run(run_id, run_info["end"], "finished")
+        if options.keep_runs:
+            prune_runs(options.out_dir, options.keep_runs, history, run_dir, options.out_dir / HTTP_CACHE_DIR)
         history.close()
     outcome = RunOutcome(run_id, run_dir, reports)
     if reports and not any(r.reachable for r in reports):

@@ -31,7 +31,7 @@ def test_new_then_persisting_then_resolved(tmp_path):
     history.begin_run("r2", "t", date(2026, 1, 2), "run")
     seen, resolved = history.record_unit("r2", date(2026, 1, 2), "u", [broken("http://a.test/1", "HTTP 500")], True, {PAGE})
     assert [(s.state, s.first_seen) for s in seen] == [("persisting", "2026-01-01")]
-    assert [r.target_url for r in resolved] == ["http://a.test/2"]
+    assert [r.finding.target_url for r in resolved] == ["http://a.test/2"]
 
     history.begin_run("r3", "t", date(2026, 1, 3), "run")
     seen, _ = history.record_unit("r3", date(2026, 1, 3), "u", [one, two], True, {PAGE})
