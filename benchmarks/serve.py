@@ -116,6 +116,7 @@ class SiteServer:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"{self.kind} server exited with code {self.process.returncode}")
             try:
                 socket.create_connection((HOST, self.port), timeout=1).close()
