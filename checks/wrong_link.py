@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from checks.facts import FetchResult
@@ -83,10 +84,20 @@ def _host(url: str) -> str:
 
 def _same_host(a: str, b: str) -> bool:
     """Same site: www. aside, and a port that only one side names does not matter."""
-    first, second = urlsplit(f"//{a}"), urlsplit(f"//{b}")
-    names = [(p.hostname or "").rstrip(".").removeprefix("www.") for p in (first, second)]
-    ports = [p.port for p in (first, second) if p.port not in (None, 80, 443)]
-    return names[0] == names[1] and (len(ports) < 2 or ports[0] == ports[1])
+    (first_name, first_port), (second_name, second_port) = _site(a), _site(b)
+    ports = [port for port in (first_port, second_port) if port is not None]
+    return first_name == second_name and (len(ports) < 2 or ports[0] == ports[1])
+
+
+@lru_cache(maxsize=4096)
+def _site(netloc: str) -> tuple[str, int | None]:
+    """(host without www., port unless a default one) of a host[:port]; asked for every link, so kept."""
+    parts = urlsplit(f"//{netloc}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (parts.hostname or "").rstrip(".").removeprefix("www."), (None if port in (80, 443) else port)
 
 
 def _parked_or_gambling(host: str, title: str, body: str, other_unit_hosts: dict[str, str],

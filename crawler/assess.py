@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -64,14 +65,17 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         findings += disclosure_findings(unit, stats, pages, context)
     own_host = urlsplit(unit.url).netloc.lower()
     others = {host: name for host, name in context.unit_hosts.items() if host != own_host}
+    # carried links come grouped by target: small caches read each result and judge each text once
+    result_of = lru_cache(maxsize=64)(lambda url: store.result(canonical_url(url)))
+    wrong_link = lru_cache(maxsize=256)(
+        lambda text, url: wrong_link_detail(text, own_host, result_of(url), others, unit.name, context.rules))
     findings += link_findings(
         unit.id,
         store.carried_links(unit.id),
-        lambda url: store.result(canonical_url(url)),
-        store.baseline,
+        result_of,
+        lru_cache(maxsize=64)(store.baseline),
         public_site=bool(stats.get("public")),
-        wrong_link=lambda link, result: wrong_link_detail(link.text, own_host, result, others, unit.name,
-                                                          context.rules),
+        wrong_link=lambda link, result: wrong_link(link.text, link.url),
     )
     if ipv6 is not None:
         findings += ipv6.findings(unit.id, unit.url)

@@ -287,6 +287,7 @@ def cmd_check(args) -> int:
     else:
         is_url = False  # a unit of sites.yaml, checked with its own settings
     options = _options(args, Path(args.out) / "spot", config.rules if config else None)
+    options.page_cache = False
     with live_progress(unit.name) as progress:
         code, outcome = _execute([unit], options, progress, site_when_no_column=is_url and not args.scope,
                                  keep_history=False, all_units=config.units if config else None)

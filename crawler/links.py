@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
@@ -241,6 +242,7 @@ _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CANONICAL_ROUNDS = 8
 
 
+@lru_cache(maxsize=65536)  # asked several times for every link of every page
 def canonical_url(url: str) -> str:
     """The key of "fetched once per run": equal for URLs that name the same resource.
 

@@ -104,6 +104,7 @@ class RunOptions:
     timeout: float | None = None
     render: bool = False
     rules_override: dict = field(default_factory=dict)  # the `rules:` key of sites.yaml
+    page_cache: bool = True  # revalidated page cache between nightly runs; a spot check fetches afresh
     regulations_dir: Path | None = None  # default: the bundled library
     keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
 
@@ -144,8 +145,9 @@ HTTP_CACHE_DIR = ".httpcache"  # in OUT: crawled pages kept between runs
 def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots,
-                       "HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str((options.out_dir / HTTP_CACHE_DIR).resolve())}
+    overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots}
+    if options.page_cache:
+        overrides.update(HTTPCACHE_ENABLED=True, HTTPCACHE_DIR=str((options.out_dir / HTTP_CACHE_DIR).resolve()))
     if options.nameservers:
         overrides["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"
         overrides["AUDIT_NAMESERVERS"] = options.nameservers

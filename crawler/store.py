@@ -97,10 +97,12 @@ class RunStore:
         return _decode(row[0]) if row else None
 
     def carried_links(self, unit_id: str) -> Iterator[CarriedLink]:
-        """Every distinct (page, target) pair of the unit, with the link as the page has it."""
+        """Every distinct (page, target) pair of the unit, with the link as the page has it.
+
+        By target: the pairs of one target come together, so its result is read once."""
         rows = self.db.execute(
             "SELECT page_url, MIN(section), url, MAX(text), MIN(tag), MIN(kind) FROM edges WHERE unit_id = ?"
-            " GROUP BY page_url, url ORDER BY page_url, url",
+            " GROUP BY url, page_url ORDER BY url, page_url",
             (unit_id,),
         )
         for page_url, section, url, text, tag, kind in rows:
