@@ -115,18 +115,19 @@ def _section_faults_by_design(sites: dict[str, UnitSite], truth: Truth) -> None:
 
 # --- item metadata and validity ---------------------------------------------------------------
 
+_FIELD_NAMES = {"number": "文号", "agency": "发布机构", "date": "发布日期", "validity": "有效性"}
+
+
 def _metadata(sites: dict[str, UnitSite], truth: Truth) -> None:
     nanjing = sites["nanjing"]
-    notices = nanjing.items["notices"]
-    for item, change, fields in (
-        (notices[3], "blank", ["number"]),  # the 文号 label stands without a number
-        (notices[4], "omitted", ["agency"]),
-        (notices[5], "omitted", ["date", "validity"]),  # 生效日期 stays: it is no publication date
-    ):
-        getattr(item, change).update(fields)
-        labels = {"number": "文号", "agency": "发布机构", "date": "发布日期", "validity": "有效性"}
-        truth.finding("nanjing", "missing_metadata", nanjing.url(item.path), f"metadata_{change}",
-                      [labels[f] for f in fields])
+    blank_number, no_agency, no_date_nor_validity = nanjing.items["notices"][3:6]
+    blank_number.blank.add("number")  # the 文号 label stands without a number
+    no_agency.omitted.add("agency")
+    no_date_nor_validity.omitted.update({"date", "validity"})  # its 生效日期 stays: no publication date
+    for item, fields in ((blank_number, ["number"]), (no_agency, ["agency"]),
+                         (no_date_nor_validity, ["date", "validity"])):
+        truth.finding("nanjing", "missing_metadata", nanjing.url(item.path),
+                      "metadata_blank" if item.blank else "metadata_omitted", [_FIELD_NAMES[f] for f in fields])
     for unit, case in (("nanjing", "metadata_spaced_labels"), ("guangzhou", "metadata_table"),
                        ("shenzhen", "metadata_colon_lines")):
         site = sites[unit]

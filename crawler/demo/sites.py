@@ -100,9 +100,6 @@ class VirtualHost:
 
 SECTION_KEYS = ("guide", "system", "notices", "reports", "norms")
 LIST_KEYS = ("notices", "reports", "norms")  # the sections that are lists (the others are articles)
-# A metadata field an item page may leave out or leave blank, by key: index (索引号, optional),
-# number (文号), agency (发布机构), date (发布日期), validity (有效性).
-METADATA_KEYS = ("index", "number", "agency", "date", "validity")
 
 
 @dataclass(frozen=True)
@@ -169,8 +166,10 @@ class Item:
     attachments: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
     images: list[tuple[str, str]] = field(default_factory=list)  # (src, alt)
     validity: str = "现行有效"  # 效力 / 有效性
-    omitted: set[str] = field(default_factory=set)  # METADATA_KEYS the page leaves out
-    blank: set[str] = field(default_factory=set)  # METADATA_KEYS whose label stands without a value
+    # Metadata fields, by key: index (索引号, optional), number (文号), agency (发布机构),
+    # date (发布日期), validity (有效性); those the page leaves out, those whose label stands empty.
+    omitted: set[str] = field(default_factory=set)
+    blank: set[str] = field(default_factory=set)
     body_html: str | None = None  # the text as HTML (a regulation in a table) instead of `body`
     metadata_style: str = ""  # a UnitSpec.metadata_style of its own ('' : the unit's)
 
