@@ -22,7 +22,7 @@ from checks.regulations import LibraryError
 from checks.rules import RulesError
 from crawler.config import ConfigError, load_sites, unit_from_url
 from crawler.history import HistoryError
-from crawler.reports import csv_bytes
+from crawler.reports import csv_bytes, open_rows
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 EXIT_CODES_HELP = ("exit codes: 0 the run finished (findings are not failures), 2 bad configuration or usage, "
@@ -442,7 +442,7 @@ def print_summary(outcome) -> None:
     for column in ("单位", "页面", "链接", "高", "中", "低", "完整", "说明"):
         table.add_column(column, overflow="fold")
     for report in outcome.reports:
-        severities = [sum(1 for f in report.findings if f.info.severity == s) for s in SEVERITY_RANK]
+        severities = [sum(1 for r in open_rows(report) if r.finding.info.severity == s) for s in SEVERITY_RANK]
         table.add_row(f"{report.unit.name} ({report.unit.id})", str(report.pages_crawled), str(report.links_checked),
                       *map(str, severities), "是" if report.crawl_complete else "否", report.crawl_notes)
     console = out_console()

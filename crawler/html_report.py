@@ -175,7 +175,7 @@ def trend_section(trend: Sequence[TrendPoint]) -> str:
     every = max(1, len(trend) // 8)
     ticks = "".join(
         f'<text x="{xy(i, 0)[0]:.1f}" y="{top + height + 16}" text-anchor="middle" font-size="11">'
-        f'{esc(p.run_id[4:6])}-{esc(p.run_id[6:8])}</text>'
+        f'{esc(p.today[5:])}</text>'
         for i, p in enumerate(trend) if i % every == 0 or i == len(trend) - 1)
     axes = (f'<line x1="{left}" y1="{top + height}" x2="{left + width}" y2="{top + height}" stroke="#999"></line>'
             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + height}" stroke="#999"></line>'
@@ -198,7 +198,7 @@ def ranking_table(ranked: list[UnitReport]) -> str:
         checks = "，".join(f"{CATALOG[c].name} {n}" for c, n in sorted(per_check.items(), key=lambda i: -i[1]))
         unit_id = esc(report.unit.id)
         rows.append(
-            f'<tr><td class="n">{rank}</td><td><a href="#unit-{unit_id}">{esc(report.unit.name)}</a> '
+            f'<tr><td class="n">{rank}</td><td class="k"><a href="#unit-{unit_id}">{esc(report.unit.name)}</a> '
             f'<span class="muted">{unit_id}</span></td><td><a href="{unit_id}.csv">{unit_id}.csv</a></td>'
             f'<td class="n">{report.pages_crawled}</td><td class="n">{report.links_checked}</td>'
             f'<td class="n"><b>{sum(counts.values())}</b></td>'
