@@ -303,6 +303,10 @@ class AuditSpider(scrapy.Spider):
             self._note_role(state, want, key, url)
             self._register_roles(unit_id, key, facts)
             requests += self._crawl_page(state, want, url, facts, self.store.page_links(unit_id, url))
+        for state in self.units.values():  # homes and columns that answered no page (an error, a challenge)
+            state.home = state.home or self.store.result(canonical_url(state.unit.url))
+            if state.column_url:
+                state.column = state.column or self.store.result(canonical_url(state.column_url))
         for key, result in self.store.results():
             if is_transient(result):
                 want = self.wants.get(key)
