@@ -1,6 +1,7 @@
 """History: first_seen, new → persisting → resolved, and nothing resolved by an incomplete crawl."""
 import csv
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checks.findings import Finding
-from crawler.history import History, fingerprint
+from crawler.history import MIGRATIONS, History, fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "http://a.test/col/index.html"
@@ -137,3 +138,20 @@ def test_second_night_revalidates_pages_and_still_sees_new_breakage(small_site, 
     assert second["pages_unchanged"] >= 2  # the column and the long page answered 304
     assert second["bytes_downloaded"] < first["bytes_downloaded"] / 2
     assert any(r["target_url"].endswith("/col/a.html") for r in rows(second_dir / "demo.csv"))
+
+
+def test_a_version_1_history_is_migrated_keeping_its_findings(tmp_path):
+    path = tmp_path / "history.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO runs VALUES ('r1', 't', 't', '2026-01-01', 'finished', 'run')")
+        db.execute("INSERT INTO findings VALUES (?, 'u', 'broken_link', ?, 'http://a.test/1', 'HTTP 404', "
+                   "'2026-01-01', '2026-01-01', NULL)", (fingerprint(broken("http://a.test/1")), PAGE))
+        db.execute("INSERT INTO run_findings VALUES ('r1', 'u', ?)", (fingerprint(broken("http://a.test/1")),))
+    history = History(path)
+    assert history.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    history.begin_run("r2", "t", date(2026, 1, 2), "run")
+    seen, _ = history.record_unit("r2", date(2026, 1, 2), "u", [broken("http://a.test/1")], True, {PAGE})
+    assert [(s.state, s.first_seen) for s in seen] == [("persisting", "2026-01-01")]
+    assert history.latest_reported_run() is None  # r1 predates stored reports: nothing to re-render
