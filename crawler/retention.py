@@ -50,6 +50,6 @@ def prune_cache(cache_dir: Path, before: float) -> None:
     """
     if not cache_dir.is_dir():
         return
-    for meta in cache_dir.rglob("pickled_meta"):
+    for meta in list(cache_dir.rglob("pickled_meta")):  # listed first: removing while walking breaks the walk
         if meta.stat().st_mtime < before:
             shutil.rmtree(meta.parent)

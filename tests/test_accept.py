@@ -1,13 +1,17 @@
 """Accepting a finding, `report RUN`, `--since-last` and `--keep-runs`, through the command line on a
 tiny static site served on loopback."""
 import csv
+import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from crawler.history import History
+from crawler.retention import prune_runs, run_started
 from tests.test_history import small_site  # noqa: F401 (the fixture: a site with two broken links)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,3 +102,27 @@ def test_unknown_run_or_fingerprint_is_a_one_line_usage_error(sites, tmp_path):
         result = cli(*args, "--out", str(out))
         assert result.returncode == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_keep_runs_spares_the_current_the_latest_and_unfinished_runs_and_prunes_the_cache(tmp_path):
+    out = tmp_path / "out"
+    runs = [f"202603{day:02d}-013000" for day in range(1, 7)]
+    for run_id in runs:
+        (out / run_id).mkdir(parents=True)
+    (out / "latest").symlink_to(runs[2])  # re-pointed by `report`: never pruned
+    history = History(out / "history.sqlite")
+    history.begin_run(runs[1], "2026-03-02T01:30:00+08:00", date(2026, 3, 2), "run")  # unfinished: resumable
+    cache = out / ".httpcache" / "audit"
+    for name, run_id in (("old", runs[0]), ("kept", runs[4])):
+        (cache / name[:2] / name).mkdir(parents=True)
+        meta = cache / name[:2] / name / "pickled_meta"
+        meta.write_bytes(b"")
+        os.utime(meta, (run_started(run_id) + 60,) * 2)
+
+    removed = prune_runs(out, 2, history, out / runs[5], out / ".httpcache")
+    history.close()
+    assert sorted(path.name for path in removed) == [runs[0], runs[3]]
+    assert sorted(path.name for path in out.iterdir() if path.name.startswith("2026")) == [
+        runs[1], runs[2], runs[4], runs[5]]
+    # cache entries stored before the oldest kept run go
+    assert not (cache / "ol" / "old").exists() and (cache / "ke" / "kept").exists()
