@@ -5,12 +5,12 @@ a network. The crawler fetches; these functions decide and explain, in Chinese, 
 """
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from checks.facts import ATTACHMENT, ERROR_KINDS, PAGE, FetchResult, Link
@@ -37,7 +37,8 @@ ERROR_PHRASES = (
 _STATUS_404 = re.compile(r"(?<![〔\[（(\d])\b404\b(?!\s*号)(?!\d)", re.IGNORECASE)
 SHORT_BODY_CHARS = 600
 # A 200 page this close to the host's answer for a non-existent path is that error page.
-BASELINE_SIMILARITY = 0.95
+BASELINE_SIMILARITY = 0.9
+SHINGLED_CHARS = 5000
 # Challenge markers of the anti-bot firewalls in front of government sites (JS cookie challenge).
 CHALLENGE_STATUSES = {412, 521}
 CHALLENGE_MARKERS = ("__jsl_clearance", "document.cookie", "challenge", "jsl_")
@@ -99,13 +100,23 @@ def _error_phrase(value: str) -> str:
 
 
 def baseline_similarity(result: FetchResult, baseline: FetchResult) -> float:
-    """How close a page's text is to the host's answer for a non-existent path (0..1)."""
+    """How close a page's text is to the host's answer for a non-existent path (0..1).
+
+    Jaccard similarity of the texts' 4-character shingles: near-identical pages score near 1,
+    and it costs one set operation however alike the pages' templates are.
+    """
     if not result.text or not baseline.text:
         return 0.0
-    matcher = difflib.SequenceMatcher(None, result.text[:5000], baseline.text[:5000], autojunk=False)
-    if matcher.real_quick_ratio() < BASELINE_SIMILARITY or matcher.quick_ratio() < BASELINE_SIMILARITY:
-        return 0.0
-    return matcher.ratio()
+    mine, theirs = _shingles(result.text), _shingles(baseline.text)
+    if not mine or not theirs:
+        return float(result.text == baseline.text)
+    return len(mine & theirs) / len(mine | theirs)
+
+
+@lru_cache(maxsize=256)
+def _shingles(text: str) -> frozenset[str]:
+    text = text[:SHINGLED_CHARS]
+    return frozenset(text[i:i + 4] for i in range(max(0, len(text) - 3)))
 
 
 def _is_html(result: FetchResult) -> bool:
@@ -208,12 +219,18 @@ def link_findings(
     """
     findings: list[Finding] = []
     blocked: dict[tuple[str, str], list[tuple[CarriedLink, FetchResult]]] = defaultdict(list)
+
+    # the verdict depends on the target, not on the page: judged once per target (they come grouped)
+    @lru_cache(maxsize=64)
+    def verdict_on(url: str, kind: str) -> Verdict | None:
+        return classify_link(Link(url, "", "", kind), result_of(url), baseline_of(urlsplit(url).netloc), public_site)
+
     for item in carried:
         result = result_of(item.link.url)
         if result is None:
             continue
         host = urlsplit(item.link.url).netloc
-        verdict = classify_link(item.link, result, baseline_of(host), public_site)
+        verdict = verdict_on(item.link.url, item.link.kind)
         if verdict is None and item.link.kind == PAGE:
             detail = wrong_link(item.link, result)
             verdict = Verdict("wrong_link", detail) if detail else None
