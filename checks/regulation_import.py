@@ -21,6 +21,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 
 from checks.regulations import (
+    RegulationImportError,
     Library,
     LibraryError,
     RegulationVersion,
@@ -46,12 +47,6 @@ _DECREE = re.compile(
     r"(?:(?![年月日])[\u4e00-\u9fa5]){1,12}令第[\d零〇一二三四五六七八九十百千]+号"
 )
 
-
-class RegulationImportError(ValueError):
-    """A text that cannot become a library file; the message is one line naming the file."""
-
-    def __init__(self, path: Path | str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
 
 
 def import_documents(paths: list[Path | str], library_dir: Path | str) -> list[Path]:

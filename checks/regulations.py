@@ -25,6 +25,14 @@ _KEYS = {"title", "version", "status", "repealed_on", "replaced_by", "source", "
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+class RegulationImportError(ValueError):
+    """A downloaded text that cannot become a library file (checks.regulation_import); one line
+    naming the file. Defined here so the command line can catch it without loading docx/bs4."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+
+
 class LibraryError(ValueError):
     """A bad library file; the message is one line: `<file>:<line>: <problem>`."""
 

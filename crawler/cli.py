@@ -17,8 +17,7 @@ from rich.table import Table
 
 from checks.findings import SEVERITY_RANK
 from checks.ipv6 import NameserverUnreachable, parse_nameserver
-from checks.regulation_import import RegulationImportError
-from checks.regulations import LibraryError
+from checks.regulations import LibraryError, RegulationImportError
 from checks.rules import RulesError
 from crawler.config import ConfigError, load_sites, unit_from_url
 from crawler.history import HistoryError
