@@ -43,6 +43,15 @@ DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
+# The spider yields requests, never items; Scrapy starts this many workers per callback's output.
+CONCURRENT_ITEMS = 4
+# The spider keeps depth, scope and dedupe itself; these would only repeat its work per request.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+}
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PublicAddressGuardMiddleware": 90,
     "crawler.middlewares.RetryAfterMiddleware": 560,

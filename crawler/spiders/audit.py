@@ -25,6 +25,7 @@ from checks.link_checks import PROBE_PATH, challenge_marker
 from crawler.cache import CACHE_META
 from crawler.config import Unit
 from crawler.page_facts import PageAnalyzer
+from crawler.page_text import summarize
 from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path
 from crawler.middlewares import PrivateAddressBlocked
 from crawler.store import RunStore
@@ -451,10 +452,7 @@ class AuditSpider(scrapy.Spider):
         title = heading = text = body = ""
         if isinstance(response, TextResponse):
             body = response.text
-            title = " ".join((response.xpath("//title//text()").get() or "").split())
-            heading = " ".join(" ".join(response.xpath("(//h1)[1]//text()").getall()).split())
-            parts = response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-            text = " ".join(" ".join(parts).split())[:TEXT_CHARS]
+            title, heading, text = summarize(body, TEXT_CHARS)
         return FetchResult(
             url=url,
             method=method,
