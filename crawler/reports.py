@@ -105,11 +105,13 @@ def summary_rows(reports: list[UnitReport]) -> list[list]:
 
 
 def write_run_folder(run_dir: Path, reports: list[UnitReport], run_info: dict,
-                     trend: Sequence[TrendPoint] = (), make_latest: bool = True) -> None:
-    """Write every report file of the run; `make_latest` points OUT/latest at it."""
-    # pandas and openpyxl take a second and tens of MB to import: only the report writers load them
+                     trend: Sequence[TrendPoint] = (), make_latest: bool = True, workbook: bool = True) -> None:
+    """Write every report file of the run; `make_latest` points OUT/latest at it.
+
+    `workbook`: findings.xlsx too. Spot checks, read in the terminal, go without: pandas and
+    openpyxl cost a second and some 50 MB, more than the crawl of a large site keeps.
+    """
     from crawler.html_report import index_html
-    from crawler.xlsx_report import findings_xlsx
 
     run_dir.mkdir(parents=True, exist_ok=True)
     for report in reports:
@@ -119,7 +121,10 @@ def write_run_folder(run_dir: Path, reports: list[UnitReport], run_info: dict,
     write_atomic(run_dir / "summary.csv", csv_bytes(SUMMARY_COLUMNS, summary_rows(reports)))
     write_atomic(run_dir / "run.json", json.dumps(run_info, ensure_ascii=False, indent=2).encode("utf-8"))
     write_atomic(run_dir / "index.html", index_html(reports, run_info, trend).encode("utf-8"))
-    write_atomic(run_dir / "findings.xlsx", findings_xlsx(reports))
+    if workbook:
+        from crawler.xlsx_report import findings_xlsx
+
+        write_atomic(run_dir / "findings.xlsx", findings_xlsx(reports))
     if make_latest:
         point_latest(run_dir)
 

@@ -161,6 +161,10 @@ def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
     if options.timeout:
         overrides["DOWNLOAD_TIMEOUT"] = options.timeout
         overrides["DNS_TIMEOUT"] = options.timeout
+    if options.render:
+        overrides["AUDIT_RENDER"] = True
+        overrides["DOWNLOADER_MIDDLEWARES"] = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                               "crawler.render.RenderMiddleware": 585}
     settings.setdict(overrides, priority="cmdline")
     return settings
 
@@ -242,7 +246,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
     }
     if history:
         history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it
-    write_run_folder(run_dir, reports, run_info, history.trend(run_id) if history else ())
+    write_run_folder(run_dir, reports, run_info, history.trend(run_id) if history else (), workbook=bool(history))
     if history:
         history.end_run(run_id, run_info["end"], "finished")
         if options.keep_runs:
