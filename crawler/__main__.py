@@ -2,4 +2,5 @@ import sys
 
 from crawler.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes (spawn) import this module without running it
+    sys.exit(main())

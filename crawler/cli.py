@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Crawl every unit of --sites (or the --unit ones) and write OUT/<run-id>/ "
                                           "(the crawl's log is OUT/<run-id>/crawl.log).", epilog=EXIT_CODES_HELP)
     run.add_argument("--unit", action="append", default=[], metavar="ID", help="only this unit (repeatable)")
+    run.add_argument("--workers", type=_positive_int, metavar="N",
+                     help="crawl processes, units shared among them (default: one per core)")
     run.add_argument("--since-last", action="store_true",
                      help="print only the findings that are new or resolved since the last run")
     run.add_argument("--keep-runs", type=_positive_int, default=90, metavar="N",
@@ -201,6 +203,7 @@ def _options(args, out_dir: Path, rules_override: dict | None = None):
         render=args.render,
         rules_override=rules_override or {},
         regulations_dir=Path(args.regulations) if args.regulations else None,
+        workers=getattr(args, "workers", None),
     )
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from checks.dates import shanghai_now
@@ -28,8 +27,8 @@ from crawler.ipv6_run import own_link_hosts, run_ipv6_check
 from crawler.page_facts import PageAnalyzer
 from crawler.reports import write_run_folder
 from crawler.retention import prune_runs
-from crawler.spiders.audit import AuditSpider
 from crawler.store import RunStore
+from crawler.workers import CrawlJob, crawl, crawl_sharded
 from crawler.version import __version__
 
 def new_run_id(out_dir: Path) -> tuple[datetime, str]:
@@ -46,12 +45,10 @@ def discover_columns(units: list[Unit], options: RunOptions, analyzer: PageAnaly
     """Fetch each unit's home page only and say how its disclosure column is found (`sites check`)."""
     check_nameservers(options)
     with tempfile.TemporaryDirectory() as scratch:
-        store = RunStore(Path(scratch) / "discover.sqlite")
-        process = CrawlerProcess(crawl_settings(options, Path(scratch) / "crawl.log"))
-        crawler = process.create_crawler(AuditSpider)
-        analyzer = analyzer or PageAnalyzer(load_rules(), load_library(default_library_dir()), options.today)
-        process.crawl(crawler, units=units, store=store, analyzer=analyzer, discover_only=True)
-        process.start()
+        job = CrawlJob(units, options, Path(scratch) / "discover.sqlite", Path(scratch) / "crawl.log",
+                       discover_only=True)
+        crawl(job, analyzer or PageAnalyzer(load_rules(), load_library(default_library_dir()), options.today))
+        store = RunStore(job.store_path)
         found = {unit.id: store.unit(unit.id) for unit in units}
         store.close()
     return found
@@ -104,6 +101,7 @@ class RunOptions:
     timeout: float | None = None
     render: bool = False
     rules_override: dict = field(default_factory=dict)  # the `rules:` key of sites.yaml
+    workers: int | None = None  # crawl processes for several units (default: one per core)
     page_cache: bool = True  # revalidated page cache between nightly runs; a spot check fetches afresh
     regulations_dir: Path | None = None  # default: the bundled library
     keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
@@ -205,13 +203,13 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
             history.begin_run(run_id, started.isoformat(timespec="seconds"), options.today, command)
     run_dir = options.out_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    store = RunStore(run_dir / "crawl.sqlite")
-    process = CrawlerProcess(crawl_settings(options, run_dir / "crawl.log"))
-    crawler = process.create_crawler(AuditSpider)
-    process.crawl(crawler, units=units, store=store, analyzer=analyzer, scope_override=options.scope,
-                  progress=progress, site_when_no_column=site_when_no_column, resume=bool(resumed))
-    process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    job = CrawlJob(units, options, run_dir / "crawl.sqlite", run_dir / "crawl.log", site_when_no_column,
+                   resume=bool(resumed))
+    if progress is None:
+        stats = crawl_sharded(job, analyzer, options.workers or min(os.cpu_count() or 1, len(units)))
+    else:
+        stats = crawl(job, analyzer, progress)
+    store = RunStore(job.store_path)
     finish_reason = stats.get("finish_reason")
     if finish_reason == "shutdown":  # SIGTERM/SIGINT: keep what was gathered for the resume
         store.close()

@@ -46,8 +46,8 @@ class RunStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = sqlite3.connect(self.path)
-        self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.last_commit = time.monotonic()
 
@@ -66,6 +66,15 @@ class RunStore:
             self.commit()
 
     # --- written during the crawl -------------------------------------------------------
+    def merge(self, other: Path) -> None:
+        """Add the facts of a worker's store of the same run."""
+        self.db.execute("ATTACH DATABASE ? AS worker", (str(other),))
+        for table in ("results", "baselines", "pages", "units"):
+            self.db.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM worker.{table}")
+        self.db.execute("INSERT INTO edges SELECT * FROM worker.edges")
+        self.commit()
+        self.db.execute("DETACH DATABASE worker")
+
     def put_result(self, key: str, result: FetchResult) -> None:
         self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, _encode(result)))
 
@@ -155,3 +164,27 @@ class RunStore:
     def unit(self, unit_id: str) -> dict:
         row = self.db.execute("SELECT data FROM units WHERE unit_id = ?", (unit_id,)).fetchone()
         return json.loads(row[0]) if row else {}
+
+
+class ClaimStore:
+    """Which worker process of a run checks which URL: the first to claim it (SPEC: one fetch per
+    URL per run). Its own small file, in autocommit, so a claim holds no lock for long."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS claims (url TEXT PRIMARY KEY)")
+
+    def claim(self, key: str) -> bool:
+        """True when this process takes the URL; False when another worker has it."""
+        return self.db.execute("INSERT OR IGNORE INTO claims VALUES (?)", (key,)).rowcount == 1
+
+    def reset(self, done: set[str]) -> None:
+        """Before a resume: only the URLs with a result stay claimed."""
+        self.db.execute("BEGIN")
+        self.db.execute("DELETE FROM claims")
+        self.db.executemany("INSERT OR IGNORE INTO claims VALUES (?)", ((key,) for key in done))
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()

@@ -28,7 +28,7 @@ from crawler.page_facts import PageAnalyzer
 from crawler.page_text import summarize
 from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path
 from crawler.middlewares import PrivateAddressBlocked
-from crawler.store import RunStore
+from crawler.store import ClaimStore, RunStore
 
 # Every status reaches the callbacks but the redirects, which RedirectMiddleware follows.
 HANDLED_STATUSES = [code for code in range(100, 600) if code not in (301, 302, 303, 307, 308)]
@@ -139,11 +139,14 @@ class AuditSpider(scrapy.Spider):
 
     def __init__(self, units: list[Unit], store: RunStore, analyzer: PageAnalyzer, scope_override: str | None = None,
                  progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False,
-                 resume: bool = False, discover_only: bool = False, **kwargs):
+                 resume: bool = False, discover_only: bool = False, claims: ClaimStore | None = None, **kwargs):
         super().__init__(**kwargs)
         self.store = store
         self.resume = resume
         self.discover_only = discover_only  # `sites check`: home pages and their column links only
+        # worker processes of one run claim their link checks there, so each URL is fetched
+        # once per run whichever worker meets it first
+        self.claims = claims
         self.analyzer = analyzer
         self.progress = progress
         # SPEC §3: a spot-checked URL whose home page has no disclosure column is crawled as a site.
@@ -206,6 +209,8 @@ class AuditSpider(scrapy.Spider):
         if key in self.claimed:
             return None
         self.claimed.add(key)
+        if self.claims is not None and not self.claims.claim(key):
+            return None  # another worker of this run checks it
         if link.kind == PAGE:
             return self._request(link.url, unit, "GET", self.on_page)
         self.resource_keys.add(key)
@@ -225,6 +230,8 @@ class AuditSpider(scrapy.Spider):
         if key in self.claimed:
             return None  # in flight as a link check: parsed when it arrives
         self.claimed.add(key)
+        if self.claims is not None:
+            self.claims.claim(key)  # the unit's own page: fetched here whoever else links to it
         return self._request(link.url, state.unit, "GET", self.on_page, **{CACHE_META: True})
 
     # --- responses ----------------------------------------------------------------------
