@@ -82,15 +82,24 @@ def crawl_sharded(job: CrawlJob, analyzer, workers: int) -> dict:
             process.join()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    store = RunStore(job.store_path)
-    for part in parts:
-        store.merge(part.store_path)
-    store.close()
+    if "shutdown" not in {r.get("finish_reason") for r in reports}:  # an interrupted run resumes from them
+        _merge(job.store_path, parts)
     totals = {name: sum(r.get(name) or 0 for r in reports) for name in COUNTED_STATS}
     reasons = {r.get("finish_reason") for r in reports}
     totals["finish_reason"] = next((why for why in ("shutdown", "closespider_timeout") if why in reasons),
                                    "finished" if reasons == {"finished"} else ",".join(sorted(map(str, reasons))))
     return totals
+
+
+def _merge(store_path: Path, parts: list[CrawlJob]) -> None:
+    """The workers' stores into the run store; then they and the claims are gone."""
+    store = RunStore(store_path)
+    for part in parts:
+        store.merge(part.store_path)
+    store.close()
+    for path in [part.store_path for part in parts] + [parts[0].claims_path]:
+        for leftover in path.parent.glob(path.name + "*"):  # with its -wal and -shm files
+            leftover.unlink()
 
 
 def _release_unfinished_claims(parts: list[CrawlJob]) -> None:
