@@ -66,6 +66,18 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _window(value: str):
+    from datetime import time
+
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid window {value!r} (expected HH:MM-HH:MM)") from None
+    if start == end:
+        raise argparse.ArgumentTypeError(f"invalid window {value!r}: it must not be empty")
+    return start, end
+
+
 def _nameserver(value: str) -> str:
     try:
         parse_nameserver(value)
@@ -101,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Crawl every unit of --sites (or the --unit ones) and write OUT/<run-id>/ "
                                           "(the crawl's log is OUT/<run-id>/crawl.log).", epilog=EXIT_CODES_HELP)
     run.add_argument("--unit", action="append", default=[], metavar="ID", help="only this unit (repeatable)")
+    run.add_argument("--window", type=_window, metavar="HH:MM-HH:MM",
+                     help="crawl only within this daily window (Asia/Shanghai); the next run resumes")
     run.add_argument("--workers", type=_positive_int, metavar="N",
                      help="crawl processes, units shared among them (default: one per core)")
     run.add_argument("--since-last", action="store_true",
@@ -204,18 +218,22 @@ def _options(args, out_dir: Path, rules_override: dict | None = None):
         rules_override=rules_override or {},
         regulations_dir=Path(args.regulations) if args.regulations else None,
         workers=getattr(args, "workers", None),
+        window=getattr(args, "window", None),
     )
 
 
 def _execute(units, options, progress=None, site_when_no_column=False, keep_history=True,
              all_units=None) -> tuple[int, object]:
-    from crawler.runner import RunFailed, RunInterrupted, RunLocked, run_audit
+    from crawler.runner import OutsideWindow, RunFailed, RunInterrupted, RunLocked, run_audit
 
     try:
         return EXIT_OK, run_audit(units, options, progress, site_when_no_column, keep_history, all_units)
     except RunLocked as exc:
         Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE, None
+    except OutsideWindow as exc:
+        Console(stderr=True).print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        return EXIT_OK, None
     except (RunFailed, RunInterrupted) as exc:
         Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_FAILED, None

@@ -149,3 +149,36 @@ class DownloadedBytesExtension:
 
     def bytes_received(self, data, request, spider):
         self.stats.inc_value("audit/bytes_received", len(data))
+
+
+class CrawlWindowExtension:
+    """Close the crawl when the crawl window agreed with the sites' operators ends.
+
+    The run stops like an interrupted one (reason `crawl_window`) and the next run with the same
+    command, within 24 hours, resumes it: a large night's work spreads over several windows.
+    """
+
+    REASON = "crawl_window"
+
+    def __init__(self, crawler, seconds_left: float):
+        self.crawler = crawler
+        self.seconds_left = seconds_left
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured
+
+        seconds_left = crawler.settings.getfloat("AUDIT_WINDOW_SECONDS_LEFT")
+        if not seconds_left:
+            raise NotConfigured
+        return cls(crawler, seconds_left)
+
+    def spider_opened(self, spider):
+        from twisted.internet import reactor
+
+        reactor.callLater(self.seconds_left, self._close, spider)
+
+    def _close(self, spider):
+        if self.crawler.engine is not None and self.crawler.engine.running:
+            self.crawler.engine.close_spider(spider, self.REASON)

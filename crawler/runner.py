@@ -10,6 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,6 +53,26 @@ def discover_columns(units: list[Unit], options: RunOptions, analyzer: PageAnaly
         found = {unit.id: store.unit(unit.id) for unit in units}
         store.close()
     return found
+
+
+INTERRUPTED = ("shutdown", "crawl_window")
+
+
+def seconds_left_in(window: tuple[dtime, dtime], now: datetime) -> float:
+    """Seconds until the window closes, 0 when `now` is outside it (a window may span midnight)."""
+    start, end = window
+    clock = now.time().replace(tzinfo=None)
+    inside = start <= clock < end if start < end else (clock >= start or clock < end)
+    if not inside:
+        return 0.0
+    closes = datetime.combine(now.date(), end, now.tzinfo)
+    if closes <= now:
+        closes += timedelta(days=1)
+    return (closes - now).total_seconds()
+
+
+class OutsideWindow(Exception):
+    """The run was started outside its crawl window: nothing to do now (exit code 0)."""
 
 
 class RunInterrupted(Exception):
@@ -97,6 +118,7 @@ class RunOptions:
     concurrency: int | None = None
     no_throttle: bool = False
     deadline_minutes: float | None = None
+    window: tuple[dtime, dtime] | None = None  # the crawl window (Asia/Shanghai), e.g. 01:00-06:00
     obey_robots: bool = False
     timeout: float | None = None
     render: bool = False
@@ -156,6 +178,8 @@ def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
         overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, RANDOMIZE_DOWNLOAD_DELAY=False)
     if options.deadline_minutes:
         overrides["CLOSESPIDER_TIMEOUT"] = options.deadline_minutes * 60
+    if options.window:
+        overrides["AUDIT_WINDOW_SECONDS_LEFT"] = max(1.0, seconds_left_in(options.window, shanghai_now()))
     if options.timeout:
         overrides["DOWNLOAD_TIMEOUT"] = options.timeout
         overrides["DNS_TIMEOUT"] = options.timeout
@@ -189,6 +213,9 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
 
 
 def _run(units, options, progress, site_when_no_column, keep_history, context, analyzer) -> RunOutcome:
+    if options.window and not seconds_left_in(options.window, shanghai_now()):
+        start, end = options.window
+        raise OutsideWindow(f"outside the crawl window {start:%H:%M}-{end:%H:%M} (Asia/Shanghai): nothing crawled")
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
     check_nameservers(options)
@@ -211,9 +238,10 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         stats = crawl(job, analyzer, progress)
     store = RunStore(job.store_path)
     finish_reason = stats.get("finish_reason")
-    if finish_reason == "shutdown":  # SIGTERM/SIGINT: keep what was gathered for the resume
+    if finish_reason in INTERRUPTED:  # SIGTERM/SIGINT or the window's end: kept for the resume
         store.close()
-        raise RunInterrupted(f"run {run_id} interrupted; start the same command again to resume it")
+        why = "the crawl window ended" if finish_reason == "crawl_window" else "interrupted"
+        raise RunInterrupted(f"run {run_id} {why}; start the same command again to resume it")
 
     other_hosts = {urlsplit(f"//{netloc}").hostname for netloc in context.unit_hosts}
     ipv6 = run_ipv6_check(

@@ -59,6 +59,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.middlewares.HeadersOnlyExtension": 500,
     "crawler.middlewares.DownloadedBytesExtension": 510,
+    "crawler.middlewares.CrawlWindowExtension": 520,
 }
 RETRY_AFTER_MAX_SECONDS = 120
 RETRY_AFTER_TIMES = 3

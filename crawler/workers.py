@@ -82,11 +82,12 @@ def crawl_sharded(job: CrawlJob, analyzer, workers: int) -> dict:
             process.join()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    if "shutdown" not in {r.get("finish_reason") for r in reports}:  # an interrupted run resumes from them
-        _merge(job.store_path, parts)
+    if not {"shutdown", "crawl_window"} & {r.get("finish_reason") for r in reports}:
+        _merge(job.store_path, parts)  # an interrupted run resumes from the workers' stores
     totals = {name: sum(r.get(name) or 0 for r in reports) for name in COUNTED_STATS}
     reasons = {r.get("finish_reason") for r in reports}
-    totals["finish_reason"] = next((why for why in ("shutdown", "closespider_timeout") if why in reasons),
+    totals["finish_reason"] = next((why for why in ("shutdown", "crawl_window", "closespider_timeout")
+                                    if why in reasons),
                                    "finished" if reasons == {"finished"} else ",".join(sorted(map(str, reasons))))
     return totals
 
