@@ -59,6 +59,7 @@ def text_of(element: lxml.html.HtmlElement) -> str:
     return " ".join(text.split())
 
 
+_WEB_URL = re.compile(r"https?://", re.I)
 _URLISH = re.compile(r"^(?:https?:|/|\./|\.\./)|\.s?html?\b|\?", re.I)
 _QUOTED_URL = re.compile(r"""['"]((?:https?:|/|\./|\.\./)[^'"\s]+|[^'"\s]+\.s?html?(?:\?[^'"\s]*)?)['"]""", re.I)
 
@@ -67,18 +68,25 @@ def link_url(anchor: lxml.html.HtmlElement, base: str) -> str | None:
     """Where an anchor leads, absolute and without fragment; None for script/mail/fragment links.
 
     Some CMSs (easysite) put the target of pager links in a `tagname` attribute or an onclick
-    handler and leave href as javascript: — those targets are read too.
+    handler and leave href as javascript: — those targets are read too. Only http(s) targets
+    count: the crawl requests a list's pages, and a planted <base href="file:///etc/"> must not
+    make it ask for a local file.
     """
     href = (anchor.get("href") or "").strip()
     if href and not href.startswith("#") and not re.match(r"(?i)(javascript|mailto|tel|data):", href):
-        return urldefrag(urljoin(base, href))[0]
+        return _web_url(urljoin(base, href))
     tagname = (anchor.get("tagname") or "").strip()
     if tagname and "[" not in tagname and _URLISH.search(tagname):
-        return urldefrag(urljoin(base, tagname))[0]
+        return _web_url(urljoin(base, tagname))
     quoted = _QUOTED_URL.search(anchor.get("onclick") or "")
     if quoted:
-        return urldefrag(urljoin(base, quoted.group(1)))[0]
+        return _web_url(urljoin(base, quoted.group(1)))
     return None
+
+
+def _web_url(url: str) -> str | None:
+    """`url` without its fragment when it is an http(s) URL, else None."""
+    return urldefrag(url)[0] if _WEB_URL.match(url) else None
 
 
 def anchor_text(anchor: lxml.html.HtmlElement) -> str:
@@ -423,6 +431,9 @@ _PAGE_PARAM = re.compile(r"([?&](?:currentPage|page|pageNo|pageNum|pageIndex|cur
 _PAGE_FILE = re.compile(r"([-_])(\d+)(\.s?html?)$", re.I)
 _TOTAL_TEXT = re.compile(r"共\s*(\d+)\s*页")
 _CURRENT_OF_TOTAL = re.compile(r"(?:第|页次:?|当前第?|^|\s|:)\s*(\d+)\s*/\s*(\d+)")
+# A list's stated page count is page text: "共 100000000 页" must not become a hundred million
+# URLs. No disclosure list comes near this, and the unit's page cap ends its crawl long before.
+MAX_LIST_PAGES = 1000
 # TRS WCM: createPageHTML(total, current index, "index", "html"): index.html, index_1.html, ...
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
 
@@ -459,7 +470,10 @@ def _scripted_pages(root, base: str) -> tuple[int, int, list[str]] | None:
         match = _TRS_PAGER.search(script.text or "")
         if match:
             total, current, name, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
-            urls = [urljoin(base, f"{name}.{ext}" if i == 0 else f"{name}_{i}.{ext}") for i in range(total)]
+            if not _WEB_URL.match(base):
+                return None
+            pages = min(total, MAX_LIST_PAGES)
+            urls = [urljoin(base, f"{name}.{ext}" if i == 0 else f"{name}_{i}.{ext}") for i in range(pages)]
             return total, current + 1, urls
     return None
 
@@ -530,7 +544,7 @@ def _pagination(root, base: str, page_url: str, scripted) -> tuple[list[str], in
     generator = max(templates, key=lambda t: (t.by_query, _known_family(offsets, t)), default=None)
     pages: list[str] = []
     seen = {page_url}
-    for number in range(1, total + 1):
+    for number in range(1, min(total, MAX_LIST_PAGES) + 1):
         if number == current:
             continue
         url = explicit.get(number)
