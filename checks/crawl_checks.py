@@ -1,6 +1,9 @@
 """Findings about the crawl of a unit as a whole: site_unreachable (or blocked) and crawl_limit."""
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from checks.facts import FetchResult
 from checks.findings import Finding
 from checks.link_checks import describe_failure
@@ -50,3 +53,53 @@ def crawl_limit_finding(unit_id: str, home_url: str, limits: list[str]) -> Findi
     if not limits:
         return None
     return Finding(unit_id, "crawl_limit", home_url, "检查未完成，结果可能不全：" + "；".join(limits))
+
+
+# The setting behind each limit a result can show (error kind or note): run.json counts the
+# unit's hits under these names.
+LIMIT_SETTINGS = {
+    "too_large": "download_maxsize",
+    "decompressed_too_large": "decompressed_maxsize",
+    "url_too_long": "urllength_limit",
+    "timeout": "download_timeout",
+    "too_many_redirects": "redirect_max_times",
+    "redirect_loop": "redirect_max_times",  # a loop, too, ends at the redirect limit
+    "download_warnsize": "download_warnsize",
+    "undecodable_text": "undecodable_pages",  # not a limit: extraction degraded, the page still read
+}
+SAMPLE_URLS = 5  # URLs a line names per limit: the inspector sees which, not thousands
+SHOWN_URL_CHARS = 100
+
+
+def limit_stats(targets: Iterable[tuple[str, FetchResult]]) -> dict[str, int]:
+    """Hits per limit setting among a unit's targets (url, result), for run.json."""
+    counts: Counter = Counter()
+    for _url, result in targets:
+        for what in (result.error_kind, *result.notes):
+            if what in LIMIT_SETTINGS:
+                counts[LIMIT_SETTINGS[what]] += 1
+    return dict(sorted(counts.items()))
+
+
+def hidden_by_limits(targets: list[tuple[str, FetchResult]], maxsize: int, urllength: int) -> list[str]:
+    """crawl_limit lines: each limit that kept a target from being judged, with what it skipped."""
+    size = f"{maxsize / (1 << 20):g} MB"
+    lines = []
+    for kind, what in (("too_large", f"超过下载大小上限（DOWNLOAD_MAXSIZE {size}）"),
+                       ("decompressed_too_large", f"解压后超过大小上限（{size}，疑似压缩炸弹）"),
+                       ("url_too_long", f"地址超过 {urllength} 个字符（URLLENGTH_LIMIT）")):
+        urls = [url for url, result in targets if result.error_kind == kind]
+        if urls:
+            lines.append(f"{len(urls)} 个链接{what}，未检查：{sample(urls)}")
+    return lines
+
+
+def undecodable_note(targets: list[tuple[str, FetchResult]]) -> str:
+    """A crawl note for pages read with characters their encoding could not give ('' when none)."""
+    urls = [url for url, result in targets if "undecodable_text" in result.notes]
+    return f"{len(urls)} 个页面的实际编码与声明不符，部分文字无法解码：{sample(urls)}" if urls else ""
+
+
+def sample(urls: list[str]) -> str:
+    shown = "、".join(url if len(url) <= SHOWN_URL_CHARS else url[:SHOWN_URL_CHARS] + "…" for url in urls[:SAMPLE_URLS])
+    return shown + (f" 等 {len(urls)} 个" if len(urls) > SAMPLE_URLS else "")

@@ -40,6 +40,8 @@ class FetchResult:
     fetched_at: str = ""  # ISO time of the final answer (Asia/Shanghai)
     headers: dict = field(default_factory=dict)  # the response headers that matter (EVIDENCE_HEADERS)
     body_sha256: str = ""  # of the body as received ('' when none was read)
+    # what the answer went past or lost on the way: download_warnsize, undecodable_text (crawler.limits)
+    notes: list[str] = field(default_factory=list)
 
     def evidence(self) -> dict:
         """What proves this result later: status or error, redirect chain, time, headers, body hash."""
@@ -71,11 +73,20 @@ ERROR_KINDS = {
     "too_many_redirects": "重定向次数过多",
     "private_address": "指向内网地址，公众无法访问",
     "bad_url": "链接地址无效",
+    "bad_redirect": "重定向到非 http(s) 地址，未跟随",
+    "bad_response": "服务器返回无效的HTTP响应",
+    "data_loss": "响应数据不完整（连接在内容结束前断开）",
+    "bad_encoding": "内容解码失败（Content-Encoding 与内容不符）",
+    "too_large": "超过下载大小上限",
+    "decompressed_too_large": "解压后超过大小上限",
+    "url_too_long": "链接地址过长",
     "other": "请求失败",
 }
 
 # Failures that may be passing: confirmed by one more attempt later in the run.
-TRANSIENT_ERROR_KINDS = {"timeout", "refused", "connection", "other"}
+TRANSIENT_ERROR_KINDS = {"timeout", "refused", "connection", "bad_response", "data_loss", "other"}
+# A limit stopped the download: the target was not judged, the unit's crawl_limit row names it.
+LIMIT_ERROR_KINDS = {"too_large", "decompressed_too_large", "url_too_long"}
 
 
 def is_transient(result: FetchResult) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from checks.facts import ATTACHMENT, ERROR_KINDS, PAGE, FetchResult, Link
+from checks.facts import ATTACHMENT, ERROR_KINDS, LIMIT_ERROR_KINDS, PAGE, FetchResult, Link
 from checks.findings import Finding
 
 # Phrases that mark an error page when they stand in its title or main heading, or fill a
@@ -154,6 +154,8 @@ def classify_link(
         return Verdict("broken_link", f"{ERROR_KINDS['private_address']}（{urlsplit(link.url).hostname}）")
     if result.challenge:
         return Verdict("link_blocked", result.challenge)
+    if result.error_kind in LIMIT_ERROR_KINDS:
+        return None  # not judged: the unit's crawl_limit row names it
     if result.error_kind or (result.status is not None and result.status >= 400):
         return Verdict("broken_link", describe_failure(result))
     if result.status is None or result.status >= 300:

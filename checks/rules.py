@@ -86,8 +86,13 @@ class Rules:
         return next((s for s in self.sections if s.canonical == canonical), None)
 
 
-def load_rules(override: dict | None = None, path: str | Path | None = None) -> Rules:
-    """The rules of `path` (default checks/rules.yaml), with `override` (sites.yaml `rules:`)."""
+def load_rules(override: dict | None = None, path: str | Path | None = None,
+               override_where: Where | None = None) -> Rules:
+    """The rules of `path` (default checks/rules.yaml), with `override` (sites.yaml `rules:`).
+
+    `override_where` names where a key of the override is written (`sites.yaml:12`); errors of
+    the override say `rules` without it.
+    """
     path = Path(path) if path is not None else DEFAULT_PATH
     try:
         text = path.read_text(encoding="utf-8")
@@ -96,7 +101,7 @@ def load_rules(override: dict | None = None, path: str | Path | None = None) -> 
     data, lines = _parse_yaml(text, path)
 
     def in_file(keys: tuple) -> str:
-        return f"{path}:{_line_of(lines, keys)}"
+        return f"{path}:{line_of(lines, keys)}"
 
     _validate(data, in_file)
     if override is None:
@@ -105,7 +110,7 @@ def load_rules(override: dict | None = None, path: str | Path | None = None) -> 
         raise RulesError(f"rules: must be a mapping of rule keys, not {_kind(override)}")
     merged = _merge(data, override, ())
     # The file alone is valid, so whatever is wrong now came from the override.
-    _validate(merged, lambda keys: "rules")
+    _validate(merged, override_where or (lambda keys: "rules"))
     return _build(merged)
 
 
@@ -122,23 +127,25 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, dict[tuple, int]]:
         raise RulesError(f"{where}: invalid YAML: {problem}") from None
     lines: dict[tuple, int] = {}
     if node is not None:
-        _record_lines(node, (), lines)
+        record_lines(node, (), lines)
     return data, lines
 
 
-def _record_lines(node: yaml.Node, keys: tuple, lines: dict[tuple, int]) -> None:
+def record_lines(node: yaml.Node, keys: tuple, lines: dict[tuple, int]) -> None:
+    """The line of every key path under `node` (the key's own line for a mapping entry)."""
     lines[keys] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            _record_lines(value_node, keys + (key_node.value,), lines)
+            record_lines(value_node, keys + (key_node.value,), lines)
             # the key's own line is where a bad value of that key is best pointed at
             lines[keys + (key_node.value,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _record_lines(item, keys + (i,), lines)
+            record_lines(item, keys + (i,), lines)
 
 
-def _line_of(lines: dict[tuple, int], keys: tuple) -> int:
+def line_of(lines: dict[tuple, int], keys: tuple) -> int:
+    """The line of `keys`, or of its nearest recorded parent."""
     while keys not in lines and keys:
         keys = keys[:-1]
     return lines.get(keys, 1)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from datetime import date
 from urllib.parse import urlsplit
 
-from checks.crawl_checks import crawl_limit_finding, site_findings
+from checks.crawl_checks import crawl_limit_finding, hidden_by_limits, limit_stats, site_findings, undecodable_note
 from checks.facts import FetchResult
 from checks.findings import Finding
 from checks.ipv6 import IPv6Report
@@ -15,6 +15,7 @@ from checks.metadata import is_current_column, metadata_findings
 from checks.rules import LIST, Rules
 from checks.sections import ListItem, SectionFacts, section_findings
 from checks.wrong_link import wrong_link_detail
+from crawler import settings
 from crawler.config import Unit
 from crawler.history import Resolved, Seen
 from crawler.links import canonical_url
@@ -81,15 +82,23 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         findings += ipv6.findings(unit.id, unit.url)
         stats["ipv6_verdict"] = ipv6.verdict
         stats["ipv6_link_share"] = ipv6.link_share
+    targets = unit_targets(store, unit, home, column, result_of)
     limits = []
     if stats.get("pages_over_cap"):
         limits.append(f"达到页面上限 max_pages={unit.max_pages}，{stats['pages_over_cap']} 个页面只检查了链接、未抓取其内容")
     if stats.get("close_reason") in DEADLINE_REASONS:
         limits.append(DEADLINE_REASONS[stats["close_reason"]])
+    limits += hidden_by_limits(targets, settings.DOWNLOAD_MAXSIZE, settings.URLLENGTH_LIMIT)
+    stats["limits"] = limit_stats(targets)
+    if stats.get("pages_over_cap"):
+        stats["limits"]["max_pages"] = stats["pages_over_cap"]
     limit = crawl_limit_finding(unit.id, unit.url, limits)
     if limit is not None:
         findings.append(limit)
     notes = list(limits)
+    undecodable = undecodable_note(targets)
+    if undecodable:
+        notes.append(undecodable)
     if blocked:
         notes.append("站点被防火墙验证拦截")
     if not reachable:
@@ -108,6 +117,20 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         stats=stats,
         crawled_pages={url for url, *_ in pages} | ({unit.url} if reachable else set()),
     )
+
+
+def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None, column: FetchResult | None,
+                 result_of) -> list[tuple[str, FetchResult]]:
+    """(url, result) of the unit's home, column and every distinct target its crawled pages carry."""
+    targets = {unit.url: home} if home else {}
+    if column is not None:
+        targets[column.url] = column
+    for item in store.carried_links(unit.id):
+        if item.link.url not in targets:
+            result = result_of(item.link.url)
+            if result is not None:
+                targets[item.link.url] = result
+    return list(targets.items())
 
 
 def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) -> list[Finding]:

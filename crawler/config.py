@@ -16,6 +16,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from checks.rules import RulesError, line_of, load_rules, record_lines
+
 SCOPES = ("disclosure", "site")
 DEFAULTS = {"scope": "disclosure", "max_depth": 4, "max_pages": 3000}
 
@@ -219,7 +221,17 @@ class _Reader:
                 kind = self.kind(rules_node)
                 raise self.error(rules_node, f"rules must be a mapping, got {kind}")
             rules = self.value(rules_node)
+            self.check_rules(rules, rules_node)
         return SitesConfig(path=self.path, units=units, rules=rules)
+
+    def check_rules(self, rules: dict, node: Node) -> None:
+        """Validate the `rules:` override now, so that a mistake names its line in this file."""
+        lines: dict[tuple, int] = {}
+        record_lines(node, (), lines)
+        try:
+            load_rules(rules, override_where=lambda keys: f"{self.path}:{line_of(lines, keys)}")
+        except RulesError as exc:
+            raise ConfigError(str(exc)) from None
 
     def is_null(self, node: Node) -> bool:
         return isinstance(node, ScalarNode) and self.value(node) is None

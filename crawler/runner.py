@@ -268,7 +268,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
         "units": {r.unit.id: {"pages_crawled": r.pages_crawled, "links_checked": r.links_checked,
                               "crawl_complete": r.crawl_complete, "crawl_notes": r.crawl_notes,
-                              "findings": len(r.findings)} for r in reports},
+                              "limits": r.stats.get("limits", {}), "findings": len(r.findings)} for r in reports},
     }
     if history:
         history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it

@@ -32,8 +32,11 @@ REDIRECT_ENABLED = True
 REDIRECT_MAX_TIMES = 10  # SPEC: a chain of more than 10 hops is a finding
 METAREFRESH_ENABLED = True  # home pages that redirect by <meta http-equiv=refresh>
 METAREFRESH_MAXDELAY = 30
-DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # also the most a compressed body may inflate to
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+URLLENGTH_LIMIT = 2083  # longer links are not requested (crawler.limits), reported in crawl_limit
+# Only http(s) is ever fetched, whatever asks: a planted file:///etc/passwd must not be read.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -53,6 +56,8 @@ SPIDER_MIDDLEWARES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.limits.UrlLengthLimitMiddleware": 50,
+    "crawler.limits.StripCredentialsMiddleware": 60,
     "crawler.middlewares.PublicAddressGuardMiddleware": 90,
     "crawler.middlewares.RetryAfterMiddleware": 560,
 }

@@ -22,7 +22,7 @@ units:
     scope: site
     max_pages: 50
 rules:
-  thresholds: {stale_days: 180}
+  news_stale_days: 30
 """
 
 
@@ -61,7 +61,7 @@ def test_defaults_and_overrides(tmp_path):
             50,
         ),
     ]
-    assert config.rules == {"thresholds": {"stale_days": 180}}
+    assert config.rules == {"news_stale_days": 30}
 
 
 def test_defaults_section_is_optional(tmp_path):

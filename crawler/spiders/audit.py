@@ -6,18 +6,22 @@ within `max_depth` hops. Every link on every crawled page is checked; results, p
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CannotResolveHostError, DontCloseSpider, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, DownloadConnectionRefusedError,
+                               DownloadFailedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError)
 from scrapy.http import TextResponse
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionClosed, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from checks.dates import shanghai_now
 from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
@@ -26,6 +30,7 @@ from crawler.cache import CACHE_META
 from crawler.config import Unit
 from crawler.page_facts import PageAnalyzer
 from crawler.page_text import summarize
+from crawler.limits import limit_failure, response_notes
 from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path
 from crawler.middlewares import PrivateAddressBlocked
 from crawler.store import ClaimStore, RunStore
@@ -109,29 +114,53 @@ def failure_message(exc: BaseException) -> str:
     return re.sub(r"^Getting \S+ ", "", message)
 
 
-def failure_to_result(url: str, method: str, failure, redirects: list[str]) -> FetchResult:
+def failure_causes(exc: BaseException) -> list[BaseException]:
+    """What Twisted saw behind a failed download: Scrapy wraps its ResponseFailed, whose reasons
+    hold the parse error or the lost connection."""
+    inner = exc.__cause__ if isinstance(exc, DownloadFailedError) and exc.__cause__ is not None else exc
+    return [reason.value for reason in getattr(inner, "reasons", [])]
+
+
+def failure_to_result(url: str, method: str, failure, redirects: list[str], maxsize: int) -> FetchResult:
     """A download failure as a FetchResult with an error kind the checks explain."""
-    exc = failure.value
-    message = failure_message(exc)
-    if isinstance(exc, PrivateAddressBlocked):
-        kind = "private_address"
-    elif isinstance(exc, IgnoreRequest) and "redirect" in message.lower():
-        kind = "redirect_loop" if len(set(redirects)) < len(redirects) else "too_many_redirects"
-    elif isinstance(exc, (CannotResolveHostError, DNSLookupError)):
-        kind = "dns"
-    elif isinstance(exc, (DownloadConnectionRefusedError, ConnectionRefusedError)):
-        kind = "refused"
-    elif isinstance(exc, (DownloadTimeoutError, TimeoutError, TCPTimedOutError)):
-        kind = "timeout"
-    elif "ssl" in repr(exc).lower() or "tls" in repr(exc).lower():
-        kind = "tls"
-    elif "connection" in type(exc).__name__.lower() or "ResponseNeverReceived" in type(exc).__name__:
-        kind = "connection"
-    else:
-        kind = "other"
+    kind, message = limit_failure(failure.value, maxsize) or failure_kind(failure.value, redirects)
     return FetchResult(url=url, method=method, final_url=redirects[-1] if redirects else url,
                        redirects=redirects, error_kind=kind, error=message[:300],
                        fetched_at=shanghai_now().isoformat(timespec="seconds"))
+
+
+def failure_kind(exc: BaseException, redirects: list[str]) -> tuple[str, str]:
+    """(error kind, technical message) of a download that failed for another reason than a limit."""
+    message = failure_message(exc)
+    causes = failure_causes(exc)
+    if causes:
+        message = "; ".join(f"{type(cause).__name__}: {cause}" for cause in causes)
+    if isinstance(exc, PrivateAddressBlocked):
+        return "private_address", message
+    if isinstance(exc, HttpError):
+        # Only redirects reach HttpError (every other status is handled): one RedirectMiddleware
+        # would not follow, to a file:, ftp: or other non-web address, or without a Location.
+        location = (exc.response.headers.get(b"Location") or b"").decode("latin-1")
+        return "bad_redirect", f"HTTP {exc.response.status} → {location or '(no Location)'}"
+    if isinstance(exc, IgnoreRequest) and "redirect" in message.lower():
+        return ("redirect_loop" if len(set(redirects)) < len(redirects) else "too_many_redirects"), message
+    if isinstance(exc, (CannotResolveHostError, DNSLookupError)):
+        return "dns", message
+    if isinstance(exc, (DownloadConnectionRefusedError, ConnectionRefusedError)):
+        return "refused", message
+    if isinstance(exc, (DownloadTimeoutError, TimeoutError, TCPTimedOutError)):
+        return "timeout", message
+    if "ssl" in repr(exc).lower() or "tls" in repr(exc).lower():
+        return "tls", message
+    if isinstance(exc, ResponseDataLossError):
+        return "data_loss", "body shorter than its Content-Length"
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile)):
+        return "bad_encoding", message  # HttpCompressionMiddleware could not decode the body
+    if causes and not all(isinstance(cause, ConnectionClosed) for cause in causes):
+        return "bad_response", message  # a status line or header Twisted cannot parse
+    if causes or "connection" in type(exc).__name__.lower() or "ResponseNeverReceived" in type(exc).__name__:
+        return "connection", message
+    return "other", message
 
 
 class AuditSpider(scrapy.Spider):
@@ -436,7 +465,7 @@ class AuditSpider(scrapy.Spider):
         redirects = list(meta.get("redirect_urls", []))
         if redirects:
             redirects.append(request.url)
-        result = failure_to_result(url, request.method, failure, redirects)
+        result = failure_to_result(url, request.method, failure, redirects, self.settings.getint("DOWNLOAD_MAXSIZE"))
         self._record(meta["key"], result, meta)
         want = self.wants.get(meta["key"])
         if want is not None:
@@ -448,7 +477,8 @@ class AuditSpider(scrapy.Spider):
 
     def on_probe_failure(self, failure):
         self.store.put_baseline(failure.request.meta["probe_host"],
-                                failure_to_result(failure.request.url, "GET", failure, []))
+                                failure_to_result(failure.request.url, "GET", failure, [],
+                                                  self.settings.getint("DOWNLOAD_MAXSIZE")))
 
     # --- facts --------------------------------------------------------------------------
     def _result(self, response, method: str) -> FetchResult:
@@ -476,6 +506,7 @@ class AuditSpider(scrapy.Spider):
             headers={name: response.headers.get(name).decode("latin-1")
                      for name in EVIDENCE_HEADERS if response.headers.get(name)},
             body_sha256=hashlib.sha256(response.body).hexdigest() if response.body else "",
+            notes=response_notes(response, self.settings.getint("DOWNLOAD_WARNSIZE")),
         )
 
     def _record(self, key: str, result: FetchResult, meta: dict) -> None:
