@@ -224,11 +224,11 @@ def _options(args, out_dir: Path, rules_override: dict | None = None):
 
 def _execute(units, options, progress=None, site_when_no_column=False, keep_history=True,
              all_units=None) -> tuple[int, object]:
-    from crawler.runner import OutsideWindow, RunFailed, RunInterrupted, RunLocked, run_audit
+    from crawler.runner import OutsideWindow, RunFailed, RunInterrupted, RunRefused, run_audit
 
     try:
         return EXIT_OK, run_audit(units, options, progress, site_when_no_column, keep_history, all_units)
-    except RunLocked as exc:
+    except RunRefused as exc:
         Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE, None
     except OutsideWindow as exc:

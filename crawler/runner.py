@@ -129,8 +129,12 @@ class RunOptions:
     keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
 
 
-class RunLocked(Exception):
-    """Another run is writing to the same output folder (exit code 2); one-line message."""
+class RunRefused(Exception):
+    """The run cannot start as asked (exit code 2); one-line message."""
+
+
+class RunLocked(RunRefused):
+    """Another run is writing to the same output folder."""
 
 
 @contextlib.contextmanager
@@ -219,6 +223,13 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
     check_nameservers(options)
+    if options.render:
+        from crawler.render import RenderUnavailable, chromium_executable  # loads Playwright: only here
+
+        try:
+            chromium_executable(crawl_settings(options, Path(os.devnull)))
+        except RenderUnavailable as exc:
+            raise RunRefused(str(exc)) from None
     history = History(options.out_dir / "history.sqlite") if keep_history else None
     command = run_command(units, options)
     resumed = history and resumable_run(history, command, options.out_dir)

@@ -116,3 +116,16 @@ def test_resolver_rules_map_crawl_hosts_and_refuse_every_other_name():
 def test_missing_chromium_is_one_clear_error():
     with pytest.raises(RenderUnavailable, match="no-such-chromium.*apt-get install chromium"):
         chromium_executable({"AUDIT_CHROMIUM": "/nonexistent/no-such-chromium"})
+
+
+def test_render_without_chromium_is_one_line_and_exit_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}  # no chromium on this PATH
+    result = subprocess.run([sys.executable, "-m", "crawler", "check", "http://127.0.0.1:9/", "--render",
+                             "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Chromium" in result.stderr
