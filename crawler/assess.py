@@ -121,14 +121,15 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
 
 def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None, column: FetchResult | None,
                  result_of) -> list[tuple[str, FetchResult]]:
-    """(url, result) of the unit's home, column and every distinct target its crawled pages carry."""
+    """(url, result) of the unit's home, column and distinct targets that failed or carry a note:
+    what the limit statistics read. Plain successes are left out, so memory stays small."""
     targets = {unit.url: home} if home else {}
     if column is not None:
         targets[column.url] = column
     for item in store.carried_links(unit.id):
         if item.link.url not in targets:
             result = result_of(item.link.url)
-            if result is not None:
+            if result is not None and (result.error_kind or result.notes):
                 targets[item.link.url] = result
     return list(targets.items())
 
