@@ -23,25 +23,24 @@ def site_findings(
     Nothing is concluded behind an anti-bot challenge: that is reported as link_blocked. A unit
     without a column is the sections check's `missing_section`.
     """
-    if home is None or _failed(home):
-        reason = describe_failure(home) if home else "未获得任何响应"
-        return [Finding(unit_id, "site_unreachable", home_url, f"首页无法访问：{reason}",
-                        http_status=home.status if home else None)]
-    if home.challenge:
-        return [Finding(unit_id, "link_blocked", home_url,
-                        f"首页被防火墙以 HTTP {home.status} JavaScript验证（{home.challenge}）拦截，"
-                        "整个站点未能核验", http_status=home.status)]
-    if not looks_for_column or column_url is None:
-        return []
-    if column is None or _failed(column):
-        reason = describe_failure(column) if column else "未获得任何响应"
-        return [Finding(unit_id, "site_unreachable", column_url, f"{COLUMN_NAME}无法访问：{reason}",
-                        http_status=column.status if column else None)]
-    if column.challenge:
-        return [Finding(unit_id, "link_blocked", column_url,
-                        f"{COLUMN_NAME}被防火墙以 HTTP {column.status} JavaScript验证（{column.challenge}）拦截，"
-                        "栏目内容未能核验", http_status=column.status)]
-    return []
+    finding = _unreachable_or_blocked(unit_id, home_url, home, "首页", "整个站点未能核验")
+    if finding is None and looks_for_column and column_url is not None:
+        finding = _unreachable_or_blocked(unit_id, column_url, column, COLUMN_NAME, "栏目内容未能核验")
+    return [finding] if finding else []
+
+
+def _unreachable_or_blocked(unit_id: str, url: str, result: FetchResult | None, name: str,
+                            unseen: str) -> Finding | None:
+    """site_unreachable when the page (home or column) cannot be fetched, link_blocked behind a challenge."""
+    if result is None or _failed(result):
+        reason = describe_failure(result) if result else "未获得任何响应"
+        return Finding(unit_id, "site_unreachable", url, f"{name}无法访问：{reason}",
+                       http_status=result.status if result else None)
+    if result.challenge:
+        return Finding(unit_id, "link_blocked", url,
+                       f"{name}被防火墙以 HTTP {result.status} JavaScript验证（{result.challenge}）拦截，{unseen}",
+                       http_status=result.status)
+    return None
 
 
 def _failed(result: FetchResult) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -194,7 +193,6 @@ class AuditSpider(scrapy.Spider):
         self.confirmed: set[str] = set()
         self.resource_keys: set[str] = set()  # URLs checked as resources (HEAD first)
         self.counts = {"pages": 0, "links": 0, "problems": 0}
-        self.started = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
