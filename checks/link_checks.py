@@ -186,7 +186,22 @@ def _same_as_baseline(result: FetchResult, baseline: FetchResult) -> bool:
         return False
     if urlsplit(result.url).path in ("", "/"):
         return False
-    return baseline_similarity(result, baseline) >= BASELINE_SIMILARITY
+    return _sizes_allow_match(result.text, baseline.text) and baseline_similarity(result, baseline) >= BASELINE_SIMILARITY
+
+
+def _sizes_allow_match(text: str, baseline_text: str) -> bool:
+    """Whether the texts' shingle sets can be alike enough, judged by their sizes alone.
+
+    Jaccard similarity is at most smaller set / larger set; a text of n characters has at most
+    n - 3 shingles and, with c distinct characters, at least c / 4. This rules out most pages
+    of a site without building their shingle sets.
+    """
+    text = text[:SHINGLED_CHARS]
+    theirs = len(_shingles(baseline_text))
+    if len(text) < 4 or not theirs:
+        return True  # too short to bound: compared as they are
+    at_most, at_least = len(text) - 3, len(set(text)) / 4
+    return at_most >= BASELINE_SIMILARITY * theirs and theirs >= BASELINE_SIMILARITY * at_least
 
 
 def site_unreachable_detail(result: FetchResult, what: str) -> str:
@@ -231,7 +246,6 @@ def link_findings(
         result = result_of(item.link.url)
         if result is None:
             continue
-        host = urlsplit(item.link.url).netloc
         verdict = verdict_on(item.link.url, item.link.kind)
         if verdict is None and item.link.kind == PAGE:
             detail = wrong_link(item.link, result)
@@ -239,7 +253,7 @@ def link_findings(
         if verdict is None:
             continue
         if verdict.check == "link_blocked":
-            blocked[(host, item.section)].append((item, result))
+            blocked[(urlsplit(item.link.url).netloc, item.section)].append((item, result))
             continue
         findings.append(
             Finding(

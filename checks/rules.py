@@ -160,8 +160,8 @@ def _merge(base: Any, override: Any, keys: tuple) -> Any:
             merged[key] = _merge(base[key], value, keys + (key,)) if key in base else copy.deepcopy(value)
         return merged
     if keys in _NAMED_LISTS and isinstance(base, list) and isinstance(override, list) and all(
-        isinstance(entry, dict) and "name" in entry for entry in override
-    ):
+        isinstance(entry, dict) and isinstance(entry.get("name"), str) for entry in override
+    ):  # entries matched by name; anything else replaces the list, and validation judges it
         merged_list = [dict(entry) for entry in base]
         by_name = {entry.get("name"): entry for entry in merged_list if isinstance(entry, dict)}
         for entry in override:

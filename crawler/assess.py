@@ -82,7 +82,7 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         findings += ipv6.findings(unit.id, unit.url)
         stats["ipv6_verdict"] = ipv6.verdict
         stats["ipv6_link_share"] = ipv6.link_share
-    targets = unit_targets(store, unit, home, column, result_of)
+    targets = unit_targets(store, unit, home, column)
     limits = []
     if stats.get("pages_over_cap"):
         limits.append(f"达到页面上限 max_pages={unit.max_pages}，{stats['pages_over_cap']} 个页面只检查了链接、未抓取其内容")
@@ -119,18 +119,15 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
     )
 
 
-def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None, column: FetchResult | None,
-                 result_of) -> list[tuple[str, FetchResult]]:
+def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None,
+                 column: FetchResult | None) -> list[tuple[str, FetchResult]]:
     """(url, result) of the unit's home, column and distinct targets that failed or carry a note:
     what the limit statistics read. Plain successes are left out, so memory stays small."""
     targets = {unit.url: home} if home else {}
     if column is not None:
         targets[column.url] = column
-    for item in store.carried_links(unit.id):
-        if item.link.url not in targets:
-            result = result_of(item.link.url)
-            if result is not None and (result.error_kind or result.notes):
-                targets[item.link.url] = result
+    for url, result in store.failed_or_noted_targets(unit.id):
+        targets.setdefault(url, result)
     return list(targets.items())
 
 

@@ -179,7 +179,7 @@ def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
         overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.concurrency
         overrides["CONCURRENT_REQUESTS"] = max(32, options.concurrency * 4)
     if options.no_throttle:
-        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, RANDOMIZE_DOWNLOAD_DELAY=False)
+        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, DOWNLOAD_DELAY_JITTER=0)
     if options.deadline_minutes:
         overrides["CLOSESPIDER_TIMEOUT"] = options.deadline_minutes * 60
     if options.window:

@@ -6,7 +6,6 @@ the crawl.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 import time
@@ -33,7 +32,8 @@ CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 
 
 def _encode(result: FetchResult) -> str:
-    return json.dumps(dataclasses.asdict(result), ensure_ascii=False)
+    # Its fields are str, numbers and flat lists and dicts of str: no deep copy (asdict) needed.
+    return json.dumps(vars(result), ensure_ascii=False)
 
 
 def _decode(data: str) -> FetchResult:
@@ -116,6 +116,16 @@ class RunStore:
         )
         for page_url, section, url, text, tag, kind in rows:
             yield CarriedLink(page_url, section, Link(url, text, tag, kind))
+
+    def failed_or_noted_targets(self, unit_id: str) -> list[tuple[str, FetchResult]]:
+        """(url, result) of the unit's distinct link targets whose check failed or carries a note."""
+        rows = self.db.execute(
+            "SELECT e.url, r.data FROM (SELECT DISTINCT url, key FROM edges WHERE unit_id = ?) e"
+            " JOIN results r ON r.url = e.key"
+            " WHERE COALESCE(json_extract(r.data, '$.error_kind'), '') != '' OR json_array_length(r.data, '$.notes') > 0",
+            (unit_id,),
+        )
+        return [(url, _decode(data)) for url, data in rows.fetchall()]
 
     def result_keys(self) -> list[str]:
         return [key for (key,) in self.db.execute("SELECT url FROM results")]

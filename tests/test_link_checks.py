@@ -1,8 +1,14 @@
 """Link verdicts on plain facts: what is broken, what is an error page, and what must not be flagged."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from checks.crawl_checks import crawl_limit_finding, site_findings
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, FetchResult, Link, is_transient
 from checks.link_checks import (
+    BASELINE_SIMILARITY,
     CarriedLink,
+    _sizes_allow_match,
+    baseline_similarity,
     challenge_marker,
     classify_link,
     error_page_signal,
@@ -149,3 +155,10 @@ def test_site_findings():
     assert only.check == "link_blocked"
     assert crawl_limit_finding("u", home, []) is None
     assert "max_pages" in crawl_limit_finding("u", home, ["达到页面上限 max_pages=5"]).detail
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab页面未找到 \n", max_size=60), st.text(alphabet="ab页面未找到 \n", max_size=60))
+def test_size_bound_never_rules_out_a_page_alike_enough(text, baseline_text):
+    similarity = baseline_similarity(FetchResult("http://a.test/x", text=text), FetchResult("http://a.test/y", text=baseline_text))
+    assert _sizes_allow_match(text, baseline_text) or similarity < BASELINE_SIMILARITY

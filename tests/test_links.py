@@ -1,9 +1,11 @@
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
-from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path, link_kind
+from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path, link_kind, netloc_of
 
 PAGE_URL = "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/index.html"
 LIST_URL = "http://www.customs.gov.cn/customs/302249/302274/302275/index.html"
@@ -328,4 +330,37 @@ def test_extract_links_never_raises(html, page_url):
     for link in extract_links(html, page_url):
         assert link.url.startswith(("http://", "https://"))
         assert "#" not in link.url
+        assert netloc_of(link.url) == urlsplit(link.url).netloc.lower()
         is_pagination(link, page_url)
+
+
+# Plain hrefs are joined by concatenation (the hot path); it must give what urljoin and
+# safe_url_string give, for every base and href it accepts.
+PLAIN_PIECES = st.sampled_from(
+    list("aZ09-._~/!$&()*+,;=:@?%'#\\ 中") + ["..", "./", "../", "//", "%2e", "%E4%B8%AD", "%zz", "index.html"]
+)
+BASES = st.builds(
+    lambda scheme, netloc, path: f"{scheme}://{netloc}{path}",
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.sampled_from(["h", "H.Example", "h:80", "h:8080", "u:p@h", "[::1]", "h:99999", "xn--fiqs8s.cn", ""]),
+    st.lists(PLAIN_PIECES, max_size=12).map("".join),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(BASES, st.lists(PLAIN_PIECES, min_size=1, max_size=12).map("".join))
+def test_plain_join_gives_what_urljoin_and_safe_url_string_give(base, href):
+    from crawler.links import _plain_base, _resolve
+
+    assert _resolve(href, base, "utf-8", _plain_base(base)) == _resolve(href, base, "utf-8")
+
+
+def test_plain_join_is_taken_for_ordinary_links():
+    from crawler.links import _join_plain, _plain_base
+
+    base = _plain_base("http://h/a/b.html?x=1")
+    assert _join_plain("c.html", base) == "http://h/a/c.html"
+    assert _join_plain("/d/e.html", base) == "http://h/d/e.html"
+    assert _join_plain("?page=2", base) == "http://h/a/b.html?page=2"
+    assert _join_plain("../c.html", base) is None
+    assert _join_plain("c d.html", base) is None

@@ -30,7 +30,7 @@ from crawler.config import Unit
 from crawler.page_facts import PageAnalyzer
 from crawler.page_text import summarize
 from crawler.limits import limit_failure, response_notes
-from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path
+from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path, netloc_of
 from crawler.middlewares import PrivateAddressBlocked
 from crawler.store import ClaimStore, RunStore
 
@@ -422,7 +422,7 @@ class AuditSpider(scrapy.Spider):
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
         for link in links:
             request = None
-            in_scope = link.kind == PAGE and urlsplit(link.url).netloc.lower() in state.hosts
+            in_scope = link.kind == PAGE and netloc_of(link.url) in state.hosts
             if in_scope:
                 paginated = is_pagination(link, page_url)
                 depth = want.depth if paginated else want.depth + 1
