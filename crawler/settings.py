@@ -57,6 +57,7 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
+DOWNLOADER = "crawler.downloader.SlotLimitedDownloader"  # keeps CONCURRENT_REQUESTS_PER_DOMAIN
 DOWNLOADER_MIDDLEWARES = {
     "crawler.limits.UrlLengthLimitMiddleware": 50,
     "crawler.limits.StripCredentialsMiddleware": 60,

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
-from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path, link_kind, netloc_of
+from crawler.links import _HTTP_URL, canonical_url, extract_links, is_pagination, is_trap_path, link_kind, netloc_of
 
 PAGE_URL = "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/index.html"
 LIST_URL = "http://www.customs.gov.cn/customs/302249/302274/302275/index.html"
@@ -331,6 +331,8 @@ def test_extract_links_never_raises(html, page_url):
         assert link.url.startswith(("http://", "https://"))
         assert "#" not in link.url
         assert netloc_of(link.url) == urlsplit(link.url).netloc.lower()
+        parts = _HTTP_URL.fullmatch(link.url)
+        assert (parts["netloc"], parts["path"], parts["query"] or "") == urlsplit(link.url)[1:4]
         is_pagination(link, page_url)
 
 
