@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urldefrag, urljoin
 
 import lxml.html
@@ -371,13 +371,34 @@ def _row_groups(root, base: str, today: dt.date) -> list[_Group]:
         if not isinstance(parent.tag, str):
             continue
         by_tag: dict[str, _Group] = {}
+        undated: _Row | None = None  # the row just before, waiting for a date of its own
         for child in parent:
-            if isinstance(child.tag, str) and child.tag in _ROW_TAGS:
-                row = _row(child, base, today)
-                if row is not None:
-                    by_tag.setdefault(child.tag, _Group(parent)).rows.append(row)
+            if not isinstance(child.tag, str):
+                continue
+            row = _row(child, base, today) if child.tag in _ROW_TAGS else None
+            if row is not None:
+                by_tag.setdefault(child.tag, _Group(parent)).rows.append(row)
+                undated = row if row.item.date is None else None
+                continue
+            if undated is not None:
+                # <dt>title</dt><dd>date</dd>, or a title block and a date block side by side
+                date = _date_only(child, today)
+                if date is not None:
+                    undated.item = replace(undated.item, date=date)
+            undated = None
         groups.extend(by_tag.values())
     return groups
+
+
+_DATE_ONLY_MAX_CHARS = 30  # '发布日期：2024年01月02日' and the like
+
+
+def _date_only(element, today: dt.date) -> dt.date | None:
+    """The date an element holds when it holds nothing else: no link, a short text with a date."""
+    if next(element.iter("a"), None) is not None:
+        return None
+    text = text_of(element)
+    return item_date(text, today=today) if len(text) <= _DATE_ONLY_MAX_CHARS else None
 
 
 def _row(element, base: str, today: dt.date) -> _Row | None:

@@ -230,6 +230,19 @@ def test_undated_list_of_documents():
     assert all(item.date is None for item in items)
 
 
+@pytest.mark.parametrize("entry", [
+    '<dt><a href="{url}">{title}</a></dt><dd>{date}</dd>',  # a definition list: the date in its own <dd>
+    '<div class="t"><a href="{url}">{title}</a></div><div class="d">[{date}]</div>',  # title and date side by side
+])
+def test_date_in_the_element_after_the_title(entry):
+    rows = [("1.html", "关于公布海关行政许可事项清单的公告", "2024-01-02"),
+            ("2.html", "关于调整报关业务办理时间的公告", "2023-12-20"),
+            ("3.html", "南京海关2023年政府信息公开工作年度报告", "2023-11-05")]
+    html = page(f'<div class="list"><dl>{"".join(entry.format(url=u, title=t, date=d) for u, t, d in rows)}</dl></div>')
+    items = parse_list_page(html, "http://h.gov.cn/list/", today=TODAY).items
+    assert [(item.title, item.date) for item in items] == [(t, dt.date.fromisoformat(d)) for _, t, d in rows]
+
+
 def test_gbk_list_page():
     raw = page('<ul><li><a href="1.html">关于公布海关行政许可事项清单的公告</a>2024年1月2日</li></ul>').encode("gb18030")
     items = parse_list_page(raw.decode("gb18030"), "http://h.gov.cn/", today=TODAY).items
