@@ -6,7 +6,8 @@ starts the server on 127.0.0.1 and writes DIR/sites.yaml (the units to crawl), D
 (what a correct crawl reports about every case) and, once the server answers, DIR/hostile.json
 (atomically: a reader that sees it knows everything is up). It serves until SIGTERM or SIGINT,
 or until --parent-pid is gone. `HostileWeb` runs it in a subprocess, as `DemoWeb` runs the demo
-web, so that the crawl's reactor and the server never share a process.
+web (both are `crawler.loopback` webs), so that the crawl's reactor and the server never share a
+process.
 
 The server speaks HTTP by hand on raw sockets: the cases are the answers a well-behaved server
 library refuses to produce (a wrong Content-Length, a broken status line, header garbage, a body
@@ -17,12 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import socket
 import socketserver
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -34,10 +32,9 @@ from pathlib import Path
 
 import yaml
 
+from crawler.loopback import BackgroundServer, LoopbackWeb, serve_until_stopped, write_atomically
+
 HOST = "127.0.0.1"
-STARTUP_SECONDS = 20.0
-STOP_GRACE_SECONDS = 5.0
-PARENT_CHECK_SECONDS = 1.0
 # The crawl of the hostile web must use this download timeout: the slow drip outlasts it.
 TIMEOUT_SECONDS = 5.0
 
@@ -561,11 +558,10 @@ def _uri_too_long(conn: _Connection, request: Request) -> bool:
 
 # --- the server -------------------------------------------------------------------------------
 
-class HostileServer(socketserver.ThreadingTCPServer):
+class HostileServer(BackgroundServer, socketserver.ThreadingTCPServer):
     """Every case on one loopback port; a request log of what the crawler sent."""
 
-    daemon_threads = True
-    block_on_close = False
+    thread_name = "hostile-http"
     allow_reuse_address = True
     # socketserver's default backlog of 5 drops the SYNs of a crawler opening many connections
     # at once, and the kernel's SYN retries then stall it for seconds: a real server queues more.
@@ -575,24 +571,11 @@ class HostileServer(socketserver.ThreadingTCPServer):
         super().__init__((HOST, 0), _Handler)
         self.port = self.server_address[1]
         self.site = HostileSite(self.port)
-        self.stopping = threading.Event()
         self._log = open(log_path, "a", encoding="utf-8") if log_path else None
         self._log_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> HostileServer:
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name=f"hostile-http-{self.port}", daemon=True)
-        self._thread.start()
-        return self
 
     def stop(self) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join()
-            self._thread = None
-        self.server_close()
+        super().stop()
         if self._log is not None:
             self._log.close()
 
@@ -660,57 +643,37 @@ class _Handler(socketserver.BaseRequestHandler):
 
 # --- the subprocess and its launcher ----------------------------------------------------------
 
-def write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def serve(directory: Path, parent_pid: int | None = None) -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    directory.mkdir(parents=True, exist_ok=True)
-    ready_file = directory / "hostile.json"
-    ready_file.unlink(missing_ok=True)
-    server = HostileServer(directory / "requests.jsonl").start()
-    try:
+    def publish(server: HostileServer) -> dict:
         site = server.site
         write_atomically(directory / "sites.yaml", site.sites_yaml())
         write_atomically(directory / "truth.json", json.dumps(site.truth(), ensure_ascii=False, indent=1) + "\n")
-        info = {"pid": os.getpid(), "port": server.port, "url": site.home_url, "timeout_seconds": TIMEOUT_SECONDS,
+        return {"port": server.port, "url": site.home_url, "timeout_seconds": TIMEOUT_SECONDS,
                 "sites": str((directory / "sites.yaml").resolve()), "truth": str((directory / "truth.json").resolve()),
                 "requests": str((directory / "requests.jsonl").resolve())}
-        write_atomically(ready_file, json.dumps(info, indent=2) + "\n")
-        while not stop.wait(PARENT_CHECK_SECONDS):
-            # A parent that died without stopping us (a crashed test run) leaves us re-parented.
-            if parent_pid is not None and os.getppid() != parent_pid:
-                break
-    finally:
-        ready_file.unlink(missing_ok=True)
-        server.stop()
-    return 0
+
+    return serve_until_stopped(directory / "hostile.json", parent_pid,
+                               lambda: HostileServer(directory / "requests.jsonl").start(), publish)
 
 
 class HostileWebError(Exception):
     """The hostile web could not start (one-line message)."""
 
 
-class HostileWeb:
+class HostileWeb(LoopbackWeb):
     """The hostile web in a subprocess, writing its files to `directory`:
 
         with HostileWeb(tmp_path) as web:
             run the crawl on web.sites_path with --timeout web.timeout; compare with web.truth
     """
 
+    module = "crawler.hostile"
+    name = "hostile"
+    error = HostileWebError
+
     def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
-        self.sites_path = self.directory / "sites.yaml"
+        super().__init__(directory)
         self.requests_path = self.directory / "requests.jsonl"
-        self.log_path = self.directory / "hostile.log"
-        self.info: dict = {}
-        self.truth: dict = {}
-        self._process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -724,58 +687,6 @@ class HostileWeb:
         """Every request the server has received so far."""
         with open(self.requests_path, encoding="utf-8") as lines:
             return [json.loads(line) for line in lines if line.endswith("\n")]
-
-    def start(self) -> HostileWeb:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        ready_file = self.directory / "hostile.json"
-        ready_file.unlink(missing_ok=True)  # left by a killed run: must not be taken for ours
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "crawler.hostile", "serve", "--dir", str(self.directory),
-                   "--parent-pid", str(os.getpid())]
-        with open(self.log_path, "wb") as log:
-            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                             env=env)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not self._ready(ready_file):
-            if self._process.poll() is not None:
-                code, self._process = self._process.returncode, None
-                raise HostileWebError(f"hostile web exited with code {code} before it was up (log: {self.log_path})")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise HostileWebError(f"hostile web not up after {STARTUP_SECONDS:g} s (log: {self.log_path})")
-            time.sleep(0.05)
-        self.truth = json.loads((self.directory / "truth.json").read_text(encoding="utf-8"))
-        return self
-
-    def _ready(self, ready_file: Path) -> bool:
-        try:
-            info = json.loads(ready_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return False
-        if info.get("pid") != self._process.pid:
-            return False
-        self.info = info
-        return True
-
-    def stop(self) -> None:
-        """Stop the subprocess by its pid: SIGTERM, then SIGKILL after a grace period."""
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-
-    def __enter__(self) -> HostileWeb:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

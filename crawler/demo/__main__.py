@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import sys
-import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from crawler.demo.generator import DOWNLOAD_TIMEOUT_SECONDS, SLOW_PAGE_SECONDS, SLOW_TIMEOUT_SECONDS
 from crawler.demo.server import DemoServers
+from crawler.loopback import serve_until_stopped, write_atomically
 
 # Asia/Shanghai has had no daylight saving since 1991: a fixed offset needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8))
-PARENT_CHECK_SECONDS = 1.0
 
 
 def _date(text: str) -> date:
@@ -31,34 +28,24 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    def start() -> DemoServers:
+        servers = DemoServers(today)
+        servers.start()
+        return servers
 
-    directory.mkdir(parents=True, exist_ok=True)
-    ready_file = directory / "demo.json"
-    ready_file.unlink(missing_ok=True)
-    servers = DemoServers(today)
-    web = servers.start()
-    try:
+    def publish(servers: DemoServers) -> dict:
+        web = servers.web
         sites_path, truth_path = directory / "sites.yaml", directory / "truth.json"
         write_atomically(sites_path, web.sites_yaml())
         write_atomically(truth_path, json.dumps(web.truth(), ensure_ascii=False, indent=2) + "\n")
-        info = {
+        return {
             "nameserver": servers.dns.address,
             "http_port": web.ports.http,
             "refused_port": web.ports.refused,
             "tls_error_port": web.ports.tls_error,
             "v4_only_port": web.ports.v4_only,
             "ipv6_loopback": web.ipv6_loopback,
-            "pid": os.getpid(),
             "timeout_seconds": DOWNLOAD_TIMEOUT_SECONDS,
             "slow_timeout_seconds": SLOW_TIMEOUT_SECONDS,
             "slow_page_seconds": SLOW_PAGE_SECONDS,
@@ -67,15 +54,8 @@ def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
             "truth": str(truth_path.resolve()),
             "hosts": web.host_names,
         }
-        write_atomically(ready_file, json.dumps(info, indent=2) + "\n")
-        while not stop.wait(PARENT_CHECK_SECONDS):
-            # A parent that died without stopping us (a crashed test run) leaves us re-parented.
-            if parent_pid is not None and os.getppid() != parent_pid:
-                break
-    finally:
-        ready_file.unlink(missing_ok=True)
-        servers.stop()
-    return 0
+
+    return serve_until_stopped(directory / "demo.json", parent_pid, start, publish)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ from crawler.demo.dns_server import DNSServer
 from crawler.demo.generator import RETRY_AFTER_SECONDS, GeneratedWeb, Ports, generate
 from crawler.demo.network import LOOPBACK_V4, LOOPBACK_V6
 from crawler.demo.sites import Resource, VirtualHost, request_key
+from crawler.loopback import BackgroundServer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,21 +75,18 @@ def _on_both(make_v4: Callable[[int], T], make_v6: Callable[[int], U], close: Ca
     raise OSError("no port number free on both 127.0.0.1 and ::1")
 
 
-class DemoHTTPServer(ThreadingHTTPServer):
-    """Virtual hosts on one port; `hosts` may be set after binding (the web needs the port)."""
+class DemoHTTPServer(BackgroundServer, ThreadingHTTPServer):
+    """Virtual hosts on one port; `hosts` may be set after binding (the web needs the port).
+    Handlers sleeping for a slow answer wake on `stopping`, so shutdown is immediate."""
 
-    daemon_threads = True
-    block_on_close = False
+    thread_name = "demo-http"
 
     def __init__(self, host: str = LOOPBACK_V4, port: int = 0, hosts: dict[str, VirtualHost] | None = None):
         self.address_family = _family(host)
         super().__init__((host, port), _Handler)
         self.hosts: dict[str, VirtualHost] = hosts or {}
-        # Set on stop: wakes handlers sleeping for a slow answer so shutdown is immediate.
-        self.stopping = threading.Event()
         self._answered: set[tuple] = set()
         self._answered_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
@@ -101,21 +99,6 @@ class DemoHTTPServer(ThreadingHTTPServer):
                 return False
             self._answered.add(key)
             return True
-
-    def start(self) -> DemoHTTPServer:
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, name=f"demo-http-{self.port}", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join()
-            self._thread = None
-        self.server_close()
 
     def handle_error(self, request, client_address) -> None:
         # A client that gave up (the timeout fault, a HEAD it aborted) is normal here.
