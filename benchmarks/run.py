@@ -232,8 +232,9 @@ class LinkChecker(Peer):
         # Run as root, LinkChecker drops to nobody after reading its configuration: it writes
         # its CSV to the standard output the runner opened, never to a file of its own.
         (work / "linkcheckerrc").write_text(self.config)
-        return [str(self.venv / "bin" / "linkchecker"), "--config", str(work / "linkcheckerrc"),
-                "--threads", str(concurrency), "--no-robots", "--no-status", "--verbose",
+        # Through the venv's python: the script's #! line names where the venv was created.
+        return [str(self.venv / "bin" / "python"), str(self.venv / "bin" / "linkchecker"),
+                "--config", str(work / "linkcheckerrc"), "--threads", str(concurrency), "--no-robots", "--no-status", "--verbose",
                 "--output", "csv/utf-8", "--timeout", "10", url]
 
     def found(self, work: Path, site_urls: set[str]) -> Found:

@@ -47,3 +47,13 @@ def test_benchmark_runs_end_to_end_on_50_pages(tmp_path):
     assert product["broken_found"] == size["broken_targets"] > 0
     assert product["pairs_found"] == size["broken_pairs"]
     assert product["false_alarms"] == 0
+
+
+def test_units_benchmark_shards_without_fetching_twice():
+    from benchmarks.units import run_units
+
+    server, runs = run_units(pages=30, units=2, workers=[1, 2], concurrency=4, log=lambda line: None)
+    assert server
+    assert [run.workers for run in runs] == [1, 2]
+    assert [run.pages for run in runs] == [60, 60]
+    assert runs[0].requests == runs[1].requests > 60  # the same URLs, each fetched once, however sharded
