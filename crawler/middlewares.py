@@ -8,11 +8,14 @@ import time
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import HtmlResponse
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.error import DNSLookupError
 
 from checks.link_checks import is_private_host
+from crawler.page_text import script_redirect
 
 
 class PrivateAddressBlocked(IgnoreRequest):
@@ -68,6 +71,27 @@ class PublicAddressGuardMiddleware:
             # Unresolvable hosts are public for this purpose: the download reports the DNS failure.
             return True
         return not is_private_host(address)
+
+
+class ScriptRedirectMiddleware(MetaRefreshMiddleware):
+    """Follow a page that only sends the browser on by script (`location.href = "…"`) as a redirect.
+
+    Some sites answer their root with such a page: without this, the crawl would see a home page
+    without links, and every section of the disclosure column would seem missing.
+    """
+
+    enabled_setting = "SCRIPT_REDIRECT_ENABLED"
+
+    def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_redirect") or request.method == "HEAD" or not isinstance(response, HtmlResponse):
+            return response
+        target = script_redirect(response.text)
+        if target is None:
+            return response
+        redirected = self._redirect_request_using_get(request, response, response.urljoin(target))
+        if urlsplit(redirected.url).scheme not in ("http", "https"):
+            return response
+        return self._redirect(redirected, request, "script redirect")
 
 
 def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:

@@ -29,3 +29,27 @@ def summarize(page: str, text_chars: int) -> tuple[str, str, str]:
     visible = _clean(page[body.end():] if body else page)
     return (_clean(title.group(1)) if title else "", _clean(heading.group(1)) if heading else "",
             visible[:text_chars])
+
+
+# A page that only sends the browser on by script, as some sites answer their root:
+# window.location.href = "/nanjing_customs/index.html", location.replace('…'), top.location = …
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
+_LOCATION = re.compile(
+    r"""\blocation(?:\.href)?\s*=\s*(["'])([^"'\s]+)\1|\blocation\.(?:replace|assign)\(\s*(["'])([^"'\s]+)\3\s*\)""")
+_ANCHOR = re.compile(r"<a\b[^>]*\bhref\s*=", re.I)
+REDIRECT_PAGE_MAX_TEXT = 200  # visible characters: a page showing more is meant to be read
+
+
+def script_redirect(page: str) -> str | None:
+    """Where a page that does nothing else sends the browser by script (the URL as written), or None.
+
+    Nothing else: no link, little visible text. Two different targets (a switch to a mobile
+    site) are no redirect: which one a browser takes depends on the browser.
+    """
+    if len(page) > SCANNED_CHARS or _ANCHOR.search(page):
+        return None
+    targets = {match[2] or match[4] for script in _SCRIPT.findall(page) for match in _LOCATION.finditer(script)}
+    if len(targets) != 1 or len(_clean(_INVISIBLE.sub(" ", page))) > REDIRECT_PAGE_MAX_TEXT:
+        return None
+    return targets.pop()
+

@@ -32,6 +32,7 @@ REDIRECT_ENABLED = True
 REDIRECT_MAX_TIMES = 10  # SPEC: a chain of more than 10 hops is a finding
 METAREFRESH_ENABLED = True  # home pages that redirect by <meta http-equiv=refresh>
 METAREFRESH_MAXDELAY = 30
+SCRIPT_REDIRECT_ENABLED = True  # and those that do it by script (crawler.middlewares.ScriptRedirectMiddleware)
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # also the most a compressed body may inflate to
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 URLLENGTH_LIMIT = 2083  # longer links are not requested (crawler.limits), reported in crawl_limit
@@ -63,6 +64,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.limits.StripCredentialsMiddleware": 60,
     "crawler.middlewares.PublicAddressGuardMiddleware": 90,
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    "crawler.middlewares.ScriptRedirectMiddleware": 579,  # beside MetaRefreshMiddleware (580), on decoded bodies
     # the spider keeps its own scope and sends no credentials: these would only cost per request
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,

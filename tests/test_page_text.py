@@ -1,4 +1,6 @@
-from crawler.page_text import summarize
+import pytest
+
+from crawler.page_text import script_redirect, summarize
 
 
 def test_title_heading_and_visible_text():
@@ -10,3 +12,20 @@ def test_title_heading_and_visible_text():
 def test_text_is_bounded_and_broken_html_is_read():
     assert summarize("<title>无结尾<p>" + "字" * 50, 10) == ("", "", "无结尾 " + "字" * 6)
     assert summarize("", 10) == ("", "", "")
+
+
+@pytest.mark.parametrize("page, target", [
+    ('<html><head><script>window.location.href="/nanjing_customs/index.html";</script></head>'
+     '<body>正在跳转……</body></html>', "/nanjing_customs/index.html"),
+    ("<script type='text/javascript'>location.replace('/a/b.html')</script>", "/a/b.html"),
+    ('<script>top.location = "http://www.customs.gov.cn/"</script>', "http://www.customs.gov.cn/"),
+    # a switch to a mobile site: which way a browser goes depends on the browser
+    ('<script>if (mobile) { location.href = "m.html" } else { location.href = "pc.html" }</script>', None),
+    ('<a href="/x">栏目</a><script>location.href = "/y"</script>', None),  # a page with links is read
+    ("<p>" + "正文内容" * 60 + '</p><script>location.href = "/y"</script>', None),  # and so is a page of text
+    ('<script>var location_hint = "/y"</script>', None),
+    ("<p>no script</p>", None),
+])
+def test_script_redirect(page, target):
+    assert script_redirect(page) == target
+
