@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest, StopDownload
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.error import DNSLookupError
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from checks.link_checks import is_private_host
 from crawler.page_text import script_redirect
@@ -71,6 +72,37 @@ class PublicAddressGuardMiddleware:
             # Unresolvable hosts are public for this purpose: the download reports the DNS failure.
             return True
         return not is_private_host(address)
+
+
+def undeclared_encoding(body: bytes) -> str | None:
+    """The encoding of a page that declares none: UTF-8 when it is valid UTF-8, else GB18030 when
+    it is valid GB18030 (which covers GBK and GB2312), else None (left to Scrapy's guess)."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+class UndeclaredEncodingMiddleware:
+    """Read a page that declares no encoding (no BOM, no charset in Content-Type or <meta>) as
+    UTF-8 or else GB18030, the encodings of Chinese government sites.
+
+    Scrapy would guess from the bytes, and a short GBK page came out as Korean (cp949): its
+    section names unreadable, every section of its column would seem missing.
+    """
+
+    def process_response(self, request, response, spider=None):
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if read_bom(response.body)[0] or http_content_type_encoding(content_type) \
+                or html_body_declared_encoding(response.body):
+            return response
+        encoding = undeclared_encoding(response.body)
+        return response.replace(encoding=encoding) if encoding else response
 
 
 class ScriptRedirectMiddleware(MetaRefreshMiddleware):

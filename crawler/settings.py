@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PublicAddressGuardMiddleware": 90,
     "crawler.middlewares.RetryAfterMiddleware": 560,
     "crawler.middlewares.ScriptRedirectMiddleware": 579,  # beside MetaRefreshMiddleware (580), on decoded bodies
+    # right after HttpCompressionMiddleware (590): before anything reads the text
+    "crawler.middlewares.UndeclaredEncodingMiddleware": 586,
     # the spider keeps its own scope and sends no credentials: these would only cost per request
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
