@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -501,24 +502,41 @@ def print_findings(report) -> None:
 
 
 class live_progress:
-    """A live line on stderr: pages crawled, links checked, problems so far."""
+    """A live line on stderr while someone watches: pages crawled, links checked, problems so far.
+
+    `with live_progress(label) as progress` gives None when stderr is no terminal (cron, a log
+    file): nobody watches there, and the display would only cost the crawl time.
+    """
+
+    REFRESH_PER_SECOND = 4
 
     def __init__(self, label: str):
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+        console = Console(stderr=True)
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                 console=Console(stderr=True), transient=True)
-        self.task = self.progress.add_task(f"{label}: 启动中…")
+                                 console=console, transient=True, refresh_per_second=self.REFRESH_PER_SECOND
+                                 ) if console.is_terminal else None
         self.label = label
+        self.shown_at = 0.0
 
-    def __enter__(self):
+    def __enter__(self) -> live_progress | None:
+        if self.progress is None:
+            return None
+        self.task = self.progress.add_task(f"{self.label}: 启动中…")
         self.progress.start()
         return self
 
     def __call__(self, counts: dict) -> None:
+        # called for every answer of the crawl: the line changes only as often as it is drawn
+        now = time.monotonic()
+        if now - self.shown_at < 1 / self.REFRESH_PER_SECOND:
+            return
+        self.shown_at = now
         self.progress.update(self.task, description=f"{self.label}: 页面 {counts['pages']}，"
                                                     f"链接 {counts['links']}，问题 {counts['problems']}")
 
     def __exit__(self, *exc_info):
-        self.progress.stop()
+        if self.progress is not None:
+            self.progress.stop()
         return False
