@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -200,6 +200,9 @@ def find_sections(column_html: str, column_url: str, rules: Rules) -> dict[str, 
     for anchor in root.iter("a", "area"):
         text = anchor_text(anchor)
         section = match_section(text, rules)
+        if section is None and anchor.get("title"):  # a menu cuts long names ("政府信息公开…"), the title keeps them
+            text = " ".join(unicodedata.normalize("NFKC", anchor.get("title")).split())
+            section = match_section(text, rules)
         url = link_url(anchor, base)
         if section is not None and url and section.canonical not in found:
             found[section.canonical] = SectionRef(text, url)
@@ -319,7 +322,17 @@ def parse_list_page(html: str, url: str, today: dt.date | None = None) -> ListPa
     drop_non_content(root)
     items = [row.item for row in _main_list(root, base, url, today)]
     pages, total = _pagination(root, base, url, scripted)
+    if not items and not pages:
+        pages = _frames(root, base, url)
     return ListPage(items=items, pages=pages, total_pages=total)
+
+
+def _frames(root, base: str, page_url: str) -> list[str]:
+    """The pages a list page without entries embeds (<iframe>, <frame>) on its own host: older CMS
+    templates show the list in a frame, which is then another page of the same list."""
+    host = urlsplit(page_url).netloc.lower()
+    frames = [_web_url(urljoin(base, src.strip())) for src in root.xpath("//iframe/@src | //frame/@src") if src.strip()]
+    return list(dict.fromkeys(url for url in frames if url and urlsplit(url).netloc.lower() == host and url != page_url))
 
 
 def is_single_article(html: str) -> bool:

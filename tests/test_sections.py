@@ -95,6 +95,13 @@ def test_find_sections_by_link_text_and_heading():
     assert found["工作动态"] is None
 
 
+def test_find_sections_reads_a_cut_name_in_full_from_the_title():
+    html = page('<ul class="menu"><li><a href="/zn/" title="政府信息公开指南">政府信息公开…</a></li>'
+                '<li><a href="/nb/" title="政府信息公开年报">政府信息公开...</a></li></ul>')
+    sections = find_sections(html, COLUMN, RULES)
+    assert sections["政府信息公开指南"].url.endswith("/zn/") and sections["政府信息公开年报"].url.endswith("/nb/")
+
+
 def test_find_sections_ignores_urls():
     html = page('<a href="/zfxxgk/zn/index.html">返回</a><a href="/gfxwj/index.html">更多</a>')
     found = find_sections(html, COLUMN, RULES)
@@ -241,6 +248,14 @@ def test_date_in_the_element_after_the_title(entry):
     html = page(f'<div class="list"><dl>{"".join(entry.format(url=u, title=t, date=d) for u, t, d in rows)}</dl></div>')
     items = parse_list_page(html, "http://h.gov.cn/list/", today=TODAY).items
     assert [(item.title, item.date) for item in items] == [(t, dt.date.fromisoformat(d)) for _, t, d in rows]
+
+
+def test_list_in_an_embedded_frame_is_another_page_of_the_list():
+    shell = page('<div class="menu"><ul><li><a href="/zfxxgk/">政府信息公开</a></li></ul></div>'
+                 '<iframe src="list_content.html" width="100%"></iframe><iframe src="http://other.gov.cn/ad.html"></iframe>')
+    result = parse_list_page(shell, "http://h.gov.cn/gfxwj/index.html", today=TODAY)
+    assert result.items == []
+    assert result.pages == ["http://h.gov.cn/gfxwj/list_content.html"]  # the frame on the list's own host
 
 
 def test_gbk_list_page():
