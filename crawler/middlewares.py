@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import email.utils
 import ipaddress
 import time
@@ -77,13 +78,20 @@ class PublicAddressGuardMiddleware:
 def undeclared_encoding(body: bytes) -> str | None:
     """The encoding of a page that declares none: UTF-8 when it is valid UTF-8, else GB18030 when
     it is valid GB18030 (which covers GBK and GB2312), else None (left to Scrapy's guess)."""
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return None
+    return next((encoding for encoding in ("utf-8", "gb18030") if _decodes(body, encoding)), None)
+
+
+def _decodes(body: bytes, encoding: str, chunk: int = 1 << 16) -> bool:
+    """Whether `body` is valid `encoding`, read in chunks: a page of 50 MB is never a 100 MB str."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(body)
+    try:
+        for start in range(0, len(view), chunk):
+            decoder.decode(view[start:start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class UndeclaredEncodingMiddleware:

@@ -15,6 +15,8 @@ HOME = "<html><head><title>南京海关</title></head><body><a href='/gfxwj.html
     (HOME.encode("gb18030"), "gb18030"),
     (b"plain ascii", "utf-8"),
     (b"\x81\x20\xff\xfe", None),  # neither: left to Scrapy's guess
+    (("a" + "海关" * 50_000).encode("utf-8"), "utf-8"),  # read in chunks: characters across their borders
+    (("a" + "海关" * 50_000).encode("gbk"), "gb18030"),
 ])
 def test_undeclared_encoding(body, encoding):
     assert undeclared_encoding(body) == encoding
