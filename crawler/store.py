@@ -122,7 +122,8 @@ class RunStore:
         rows = self.db.execute(
             "SELECT e.url, r.data FROM (SELECT DISTINCT url, key FROM edges WHERE unit_id = ?) e"
             " JOIN results r ON r.url = e.key"
-            " WHERE COALESCE(json_extract(r.data, '$.error_kind'), '') != '' OR json_array_length(r.data, '$.notes') > 0",
+            " WHERE COALESCE(json_extract(r.data, '$.error_kind'), '') != '' OR json_array_length(r.data, '$.notes') > 0"
+            " ORDER BY e.url",
             (unit_id,),
         )
         return [(url, _decode(data)) for url, data in rows.fetchall()]
