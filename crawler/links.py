@@ -18,6 +18,7 @@ import lxml.html
 from w3lib.url import canonicalize_url, safe_url_string
 
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
+from crawler.page_text import script_navigation
 
 # The attribute that carries the URL, per tag (SPEC §6).
 URL_ATTRIBUTES = {
@@ -206,10 +207,20 @@ def _scan(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
     base_href = next((b.get("href") for b in root.iter("base") if b.get("href") is not None), None)
     found = []
     for element in root.iter(*URL_ATTRIBUTES):
-        href = element.get(URL_ATTRIBUTES[element.tag])
+        href = _scripted_href(element.tag, element.get(URL_ATTRIBUTES[element.tag]), element.get("onclick"))
         if href is not None:
             found.append((element.tag, href, _element_text(element)))
     return base_href, found
+
+
+def _scripted_href(tag: str, href: str | None, onclick: str | None) -> str | None:
+    """The URL a link opens by script, when its href only runs it ("javascript:window.open('…')",
+    or "#" / "javascript:void(0)" with an onclick that sets location or opens a window); else its href."""
+    if tag not in ("a", "area") or (href is not None and href.strip() not in ("", "#")
+                                    and not href.strip().lower().startswith("javascript:")):
+        return href
+    opened = script_navigation(f"{href or ''} {onclick or ''}", new_windows=True)
+    return opened[0] if opened else href
 
 
 def _element_text(element) -> str:
@@ -277,7 +288,7 @@ class _LinkScanner(HTMLParser):
             self.close_anchor()  # an <a> inside an <a> ends the first one, as in browsers
         if tag == "img" and self._anchor is not None:
             self._anchor[2].append(_alt_or_title(attributes.get))
-        href = attributes.get(URL_ATTRIBUTES.get(tag, ""))
+        href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get("onclick"))
         if href is None:
             return
         self.found.append([tag, href, _alt_or_title(attributes.get)])

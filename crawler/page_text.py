@@ -34,8 +34,8 @@ def summarize(page: str, text_chars: int) -> tuple[str, str, str]:
 # A page that only sends the browser on by script, as some sites answer their root:
 # window.location.href = "/nanjing_customs/index.html", location.replace('…'), top.location = …
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
-_LOCATION = re.compile(
-    r"""\blocation(?:\.href)?\s*=\s*(["'])([^"'\s]+)\1|\blocation\.(?:replace|assign)\(\s*(["'])([^"'\s]+)\3\s*\)""")
+_NAVIGATION = re.compile(
+    r"""\b(?P<how>location(?:\.href)?\s*=|location\.(?:replace|assign)\s*\(|open\s*\()\s*(["'])(?P<url>[^"'\s]+)\2""")
 _ANCHOR = re.compile(r"<a\b[^>]*\bhref\s*=", re.I)
 REDIRECT_PAGE_MAX_TEXT = 200  # visible characters: a page showing more is meant to be read
 
@@ -48,8 +48,14 @@ def script_redirect(page: str) -> str | None:
     """
     if len(page) > SCANNED_CHARS or _ANCHOR.search(page):
         return None
-    targets = {match[2] or match[4] for script in _SCRIPT.findall(page) for match in _LOCATION.finditer(script)}
+    targets = {url for script in _SCRIPT.findall(page) for url in script_navigation(script)}
     if len(targets) != 1 or len(_clean(_INVISIBLE.sub(" ", page))) > REDIRECT_PAGE_MAX_TEXT:
         return None
     return targets.pop()
+
+
+def script_navigation(script: str, new_windows: bool = False) -> list[str]:
+    """The URLs (as written) a script sends the browser to: `location.href = "…"`,
+    `location.replace("…")`; with `new_windows`, also those it opens: `window.open("…")`."""
+    return [match["url"] for match in _NAVIGATION.finditer(script) if new_windows or not match["how"].startswith("open")]
 

@@ -373,3 +373,17 @@ def test_control_characters_are_dropped_on_both_parsing_paths():
     for prefix in ("", "<span>" * 3000):
         [link] = extract_links(prefix + '<a href="http://\x00h.gov.cn/a.html">x</a>', PAGE_URL)
         assert link.url == "http://h.gov.cn/a.html"
+
+
+@pytest.mark.parametrize("anchor, url", [
+    ('<a href="javascript:void(0)" onclick="window.open(\'/xxgk/index.html\')">信息公开</a>', "http://h.gov.cn/xxgk/index.html"),
+    ("<a href=\"#\" onclick=\"location.href='list.html'\">规范性文件</a>", "http://h.gov.cn/a/list.html"),
+    ("<a href=\"javascript:window.open('http://www.customs.gov.cn/')\">海关总署</a>", "http://www.customs.gov.cn/"),
+    ('<a onclick="window.location.href = \'/b.html\'">无 href</a>', "http://h.gov.cn/b.html"),
+    ('<a href="javascript:void(0)" onclick="addFavorite()">加入收藏</a>', None),  # a script, no page
+    ('<a href="/real.html" onclick="window.open(\'/other.html\')">有 href</a>', "http://h.gov.cn/real.html"),
+])
+def test_links_a_script_opens(anchor, url):
+    for prefix in ("", "<span>" * 3000):  # both parsing paths
+        assert [link.url for link in extract_links(prefix + anchor, "http://h.gov.cn/a/index.html")] == (
+            [url] if url else [])
