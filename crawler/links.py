@@ -82,10 +82,14 @@ def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Lin
 _HTTP_URL = re.compile(r"[^:/?#]*://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
 
 
-def netloc_of(url: str) -> str:
-    """The lowercase netloc of an absolute URL, as urlsplit reads it (in a fraction of its time)."""
+def site_of(url: str) -> str:
+    """host[:port] of an absolute URL, lowercase, without the scheme's default port: what the
+    crawl compares to tell a unit's own pages (http://h.gov.cn:80/a.html is on h.gov.cn)."""
     found = _HTTP_URL.match(url)
-    return found["netloc"].lower() if found else ""
+    if found is None:
+        return ""
+    scheme = url.partition(":")[0].lower()
+    return found["netloc"].lower().rpartition("@")[2].removesuffix(_DEFAULT_PORTS.get(scheme, "\0"))
 
 
 def link_kind(url: str, tag: str) -> str:

@@ -30,7 +30,7 @@ from crawler.config import Unit
 from crawler.page_facts import PageAnalyzer
 from crawler.page_text import summarize
 from crawler.limits import limit_failure, response_notes
-from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path, netloc_of
+from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path, site_of
 from crawler.middlewares import PrivateAddressBlocked
 from crawler.store import ClaimStore, RunStore
 
@@ -47,7 +47,7 @@ class UnitCrawl:
     """What the crawl learns about one unit as it goes."""
 
     unit: Unit
-    hosts: set[str]  # netlocs whose pages are in scope
+    hosts: set[str]  # host[:port] whose pages are in scope (crawler.links.site_of)
     scope: str = "disclosure"  # the unit's scope, or "site" for a spot-checked URL without a column
     pages_crawled: int = 0
     pages_over_cap: int = 0
@@ -182,7 +182,7 @@ class AuditSpider(scrapy.Spider):
         self.units: dict[str, UnitCrawl] = {}
         for unit in units:
             scope = scope_override or unit.scope
-            self.units[unit.id] = UnitCrawl(unit, {urlsplit(unit.url).netloc.lower()}, scope)
+            self.units[unit.id] = UnitCrawl(unit, {site_of(unit.url)}, scope)
         self.claimed: set[str] = set()  # canonical URLs already requested this run
         self.wants: dict[str, Want] = {}  # canonical URL -> the crawl that parses it as a page
         self.probed_hosts: set[str] = set()
@@ -286,7 +286,7 @@ class AuditSpider(scrapy.Spider):
             self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, OVER_CAP, {})
             return requests
         # Pages of the unit's own hosts only (a redirect may have left them).
-        if urlsplit(response.url).netloc.lower() not in state.hosts:
+        if site_of(response.url) not in state.hosts:
             return requests
         links = extract_links(response.text, response.url, response.encoding)
         facts = {"title": result.title}
@@ -304,7 +304,7 @@ class AuditSpider(scrapy.Spider):
     def _note_role(self, state: UnitCrawl, want: Want, key: str, url: str) -> None:
         if want.role == "home":
             state.home = self.store.result(key)
-            state.hosts.add(urlsplit(url).netloc.lower())  # where the home page redirected to
+            state.hosts.add(site_of(url))  # where the home page redirected to
         elif want.role == "column":
             state.column = self.store.result(key)
 
@@ -412,7 +412,7 @@ class AuditSpider(scrapy.Spider):
         state.deferred_links = links
         if column_url is None:
             return
-        state.hosts.add(urlsplit(column_url).netloc.lower())
+        state.hosts.add(site_of(column_url))
         key = canonical_url(column_url)
         self.wants[key] = Want(unit.id, 0, COLUMN_SECTION, "column")
         if key not in self.claimed:
@@ -422,7 +422,7 @@ class AuditSpider(scrapy.Spider):
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
         for link in links:
             request = None
-            in_scope = link.kind == PAGE and netloc_of(link.url) in state.hosts
+            in_scope = link.kind == PAGE and site_of(link.url) in state.hosts
             if in_scope:
                 paginated = is_pagination(link, page_url)
                 depth = want.depth if paginated else want.depth + 1
