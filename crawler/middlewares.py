@@ -106,8 +106,9 @@ class UndeclaredEncodingMiddleware:
         if not isinstance(response, TextResponse) or not response.body:
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if read_bom(response.body)[0] or http_content_type_encoding(content_type) \
-                or html_body_declared_encoding(response.body):
+        declared = read_bom(response.body)[0] or http_content_type_encoding(content_type) \
+            or html_body_declared_encoding(response.body)
+        if declared:
             return response
         encoding = undeclared_encoding(response.body)
         return response.replace(encoding=encoding) if encoding else response
