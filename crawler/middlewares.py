@@ -124,14 +124,16 @@ class ScriptRedirectMiddleware(MetaRefreshMiddleware):
     enabled_setting = "SCRIPT_REDIRECT_ENABLED"
 
     def process_response(self, request, response, spider=None):
-        if request.meta.get("dont_redirect") or request.method == "HEAD" or not isinstance(response, HtmlResponse):
+        if (request.meta.get("dont_redirect") or request.method == "HEAD" or response.status != 200
+                or not isinstance(response, HtmlResponse)):
             return response
         target = script_redirect(response.text)
         if target is None:
             return response
         redirected = self._redirect_request_using_get(request, response, response.urljoin(target))
-        if urlsplit(redirected.url).scheme not in ("http", "https"):
-            return response
+        here, there = urlsplit(response.url), urlsplit(redirected.url)
+        if there.scheme not in ("http", "https") or (there.netloc, there.path) == (here.netloc, here.path):
+            return response  # not a move: a reload of the same page (with a token) is a challenge's way
         return self._redirect(redirected, request, "script redirect")
 
 

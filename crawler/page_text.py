@@ -48,7 +48,10 @@ def script_redirect(page: str) -> str | None:
     """
     if len(page) > SCANNED_CHARS or _ANCHOR.search(page):
         return None
-    targets = {url for script in _SCRIPT.findall(page) for url in script_navigation(script)}
+    scripts = _SCRIPT.findall(page)
+    if any("document.cookie" in script for script in scripts):
+        return None  # an anti-bot challenge: it sets a cookie and sends the browser back
+    targets = {url for script in scripts for url in script_navigation(script)}
     if len(targets) != 1 or len(_clean(_INVISIBLE.sub(" ", page))) > REDIRECT_PAGE_MAX_TEXT:
         return None
     return targets.pop()

@@ -24,6 +24,8 @@ def test_text_is_bounded_and_broken_html_is_read():
     ('<a href="/x">栏目</a><script>location.href = "/y"</script>', None),  # a page with links is read
     ("<p>" + "正文内容" * 60 + '</p><script>location.href = "/y"</script>', None),  # and so is a page of text
     ('<script>var location_hint = "/y"</script>', None),
+    # an anti-bot challenge sets a cookie and sends the browser on: not a redirect to follow
+    ('<script>document.cookie="__jsl_clearance=1";location.href="/?t=1"</script>', None),
     ("<p>no script</p>", None),
 ])
 def test_script_redirect(page, target):

@@ -22,3 +22,13 @@ def test_root_that_redirects_by_script_is_followed(tmp_path):
     broken = [(row["page_url"], row["target_url"]) for row in rows if row["check"] == "broken_link"]
     assert broken == [(url + "portal/index.html", url + "portal/gone.html")]
     assert not any(row["check"] == "site_unreachable" for row in rows)
+
+
+def test_a_script_reloading_the_same_page_is_not_followed(tmp_path):
+    reload = '<html><body><script>window.location.href = "/?v=2";</script>请稍候</body></html>'.encode()
+    with serve({"/": reload, "/?v=2": reload}) as url:
+        result = check_site(url, tmp_path)
+    assert result.returncode == 0, result.stderr  # not "every unit was unreachable" after 10 reloads
+    run = tmp_path / "spot" / "latest"
+    [summary] = csv.DictReader((run / "summary.csv").read_text(encoding="utf-8-sig").splitlines())
+    assert summary["site_unreachable"] == "0"
