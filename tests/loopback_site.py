@@ -13,8 +13,8 @@ NOT_FOUND = "<html><head><title>404 页面不存在</title></head></html>".encod
 
 
 @contextmanager
-def serve(pages: dict[str, bytes], content_type: str = "text/html; charset=utf-8"):
-    """Serve `pages` (path -> body) at the yielded base URL; other paths answer 404."""
+def serve(pages: dict[str, bytes], content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None):
+    """Serve `pages` (path -> body) at the yielded base URL, with `headers`; other paths answer 404."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -24,6 +24,8 @@ def serve(pages: dict[str, bytes], content_type: str = "text/html; charset=utf-8
             self.send_response(200 if self.path in pages else 404)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
