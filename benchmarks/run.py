@@ -495,6 +495,19 @@ def write_results(report: str, runs: list[SizeRun], stem: Path) -> Path:
     return path
 
 
+def at_least(minimum: int):
+    """An argparse type: an integer of at least `minimum` (a bad value is one line of usage error)."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"invalid value {value!r} (expected an integer of at least {minimum})")
+        return number
+    return parse
+
+
 def tool_list(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in TOOLS]
@@ -505,9 +518,9 @@ def tool_list(value: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, nargs="+", default=[2000], metavar="N", help="site sizes (default 2000)")
-    parser.add_argument("--links", type=int, default=20, help="links per page (default 20)")
-    parser.add_argument("--concurrency", type=int, default=10, help="every tool's concurrency (default 10)")
+    parser.add_argument("--pages", type=at_least(1), nargs="+", default=[2000], metavar="N", help="site sizes (default 2000)")
+    parser.add_argument("--links", type=at_least(2), default=20, help="links per page (default 20)")
+    parser.add_argument("--concurrency", type=at_least(1), default=10, help="every tool's concurrency (default 10)")
     parser.add_argument("--tools", type=tool_list, default=list(TOOLS), help=f"default {','.join(TOOLS)}")
     parser.add_argument("--install-peers", action="store_true", help="install the missing peers under benchmarks/.cache")
     parser.add_argument("--server", choices=["auto", "nginx", "python"], default="auto",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.generate_site import generate
-from benchmarks.run import TIME, Measurement, measure, megabytes, read_csv_rows
+from benchmarks.run import TIME, Measurement, at_least, measure, megabytes, read_csv_rows
 from benchmarks.serve import SiteServer
 
 
@@ -87,11 +87,11 @@ def markdown(runs: list[UnitsRun], pages: int, units: int, server: str, concurre
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.units", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, default=2000, help="pages of the site (default 2000)")
-    parser.add_argument("--units", type=int, default=4, help="units the site is served as (default 4)")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1], metavar="W",
+    parser.add_argument("--pages", type=at_least(1), default=2000, help="pages of the site (default 2000)")
+    parser.add_argument("--units", type=at_least(1), default=4, help="units the site is served as (default 4)")
+    parser.add_argument("--workers", type=at_least(1), nargs="+", default=[1, os.cpu_count() or 1], metavar="W",
                         help="worker counts to compare (default: 1 and the number of cores)")
-    parser.add_argument("--concurrency", type=int, default=10, help="requests at once per host (default 10)")
+    parser.add_argument("--concurrency", type=at_least(1), default=10, help="requests at once per host (default 10)")
     parser.add_argument("--server", choices=["auto", "nginx", "python"], default="auto")
     args = parser.parse_args(argv)
     if not os.access(TIME, os.X_OK):

@@ -57,3 +57,11 @@ def test_units_benchmark_shards_without_fetching_twice():
     assert [run.workers for run in runs] == [1, 2]
     assert [run.pages for run in runs] == [60, 60]
     assert runs[0].requests == runs[1].requests > 60  # the same URLs, each fetched once, however sharded
+
+
+def test_bad_values_are_one_line_errors():
+    for module, args in (("benchmarks.run", ("--pages", "0")), ("benchmarks.run", ("--links", "1")),
+                         ("benchmarks.units", ("--units", "0")), ("benchmarks.units", ("--workers", "x"))):
+        result = run_module(module, *args)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr and "invalid value" in result.stderr.splitlines()[-1]
