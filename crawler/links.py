@@ -210,11 +210,31 @@ def _scan(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
         return _scan_without_depth_limit(html)
     base_href = next((b.get("href") for b in root.iter("base") if b.get("href") is not None), None)
     found = []
-    for element in root.iter(*URL_ATTRIBUTES):
+    for element in root.iter(*URL_ATTRIBUTES, "select"):
+        if element.tag == "select":
+            onchange = element.get("onchange")
+            for option in element.iter("option"):
+                href = _dropdown_href(onchange, option.get("value"))
+                if href is not None:
+                    found.append(("option", href, _squash(option.text_content())))
+            continue
         href = _scripted_href(element.tag, element.get(URL_ATTRIBUTES[element.tag]), element.get("onclick"))
         if href is not None:
             found.append((element.tag, href, _element_text(element)))
     return base_href, found
+
+
+# A link dropdown ("友情链接"): a <select> whose onchange opens the chosen <option>'s value.
+_OPENS_CHOICE = re.compile(r"open\s*\(|location", re.IGNORECASE)
+_URL_LIKE = re.compile(r"https?://|\.{0,2}/", re.IGNORECASE)
+
+
+def _dropdown_href(onchange: str | None, value: str | None) -> str | None:
+    """The URL an <option> of a link dropdown leads to, else None (a form's select, a placeholder)."""
+    if not onchange or not value or not _OPENS_CHOICE.search(onchange):
+        return None
+    value = value.strip()
+    return value if _URL_LIKE.match(value) else None
 
 
 def _scripted_href(tag: str, href: str | None, onclick: str | None) -> str | None:
@@ -272,6 +292,7 @@ def _scan_without_depth_limit(html: str) -> tuple[str | None, list[tuple[str, st
     except AssertionError:  # html.parser's reaction to some malformed <![ ... ]> sections
         pass
     scanner.close_anchor()
+    scanner.close_option()
     return scanner.base_href, [tuple(item) for item in scanner.found]
 
 
@@ -283,6 +304,8 @@ class _LinkScanner(HTMLParser):
         self.base_href: str | None = None
         self.found: list[list[str]] = []  # [tag, href, text]; an open anchor's text comes later
         self._anchor: tuple[int, list[str], list[str]] | None = None  # index, text, image texts
+        self._dropdown_onchange: str | None = None  # of the open <select>
+        self._option: tuple[int, list[str]] | None = None  # index, text of an open <option> link
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value for name, value in attrs if value is not None}
@@ -292,6 +315,9 @@ class _LinkScanner(HTMLParser):
             self.close_anchor()  # an <a> inside an <a> ends the first one, as in browsers
         if tag == "img" and self._anchor is not None:
             self._anchor[2].append(_alt_or_title(attributes.get))
+        if tag in ("select", "option"):
+            self._dropdown_option(tag, attributes)
+            return
         href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get("onclick"))
         if href is None:
             return
@@ -299,13 +325,35 @@ class _LinkScanner(HTMLParser):
         if tag == "a":
             self._anchor = (len(self.found) - 1, [], [])
 
+    def _dropdown_option(self, tag: str, attributes: dict) -> None:
+        self.close_option()
+        if tag == "select":
+            self._dropdown_onchange = attributes.get("onchange")
+            return
+        href = _dropdown_href(self._dropdown_onchange, attributes.get("value"))
+        if href is not None:
+            self.found.append(["option", href, ""])
+            self._option = (len(self.found) - 1, [])
+
     def handle_data(self, data):
         if self._anchor is not None:
             self._anchor[1].append(data)
+        if self._option is not None:
+            self._option[1].append(data)
 
     def handle_endtag(self, tag):
         if tag == "a":
             self.close_anchor()
+        if tag in ("option", "select"):
+            self.close_option()
+        if tag == "select":
+            self._dropdown_onchange = None
+
+    def close_option(self):
+        if self._option is not None:
+            index, parts = self._option
+            self.found[index][2] = _squash("".join(parts))
+            self._option = None
 
     def close_anchor(self):
         if self._anchor is None:

@@ -400,3 +400,22 @@ def test_links_a_script_opens(anchor, url):
 def test_site_of(url, site):
     assert site_of(url) == site
 
+
+
+DROPDOWN = ('<select onchange="if (this.value) window.open(this.options[this.selectedIndex].value)">'
+            '<option value="">--友情链接--</option><option value="http://www.customs.gov.cn/">海关总署</option>'
+            '<option value="/gone.html">南京市人民政府</option></select>')
+
+
+def test_a_link_dropdown_is_links():
+    for prefix in ("", "<span>" * 3000):  # both parsing paths
+        links = extract_links(prefix + DROPDOWN + '<a href="/a.html">通知</a>', "http://h.gov.cn/index.html")
+        assert [(link.url, link.text, link.tag) for link in links] == [
+            ("http://www.customs.gov.cn/", "海关总署", "option"), ("http://h.gov.cn/gone.html", "南京市人民政府", "option"),
+            ("http://h.gov.cn/a.html", "通知", "a")]
+
+
+def test_a_form_select_is_no_links():
+    form = '<select name="year"><option value="/2024">2024</option></select><select onchange="filter()"><option value="/x">x</option></select>'
+    for prefix in ("", "<span>" * 3000):
+        assert extract_links(prefix + form, "http://h.gov.cn/index.html") == []
