@@ -14,7 +14,7 @@ class Link:
 
     url: str
     text: str  # anchor text, or alt/title of an image; '' when none
-    tag: str  # a, area, img, link, script, iframe, frame; option (a link dropdown)
+    tag: str  # a, area, img, link, script, iframe, frame, embed, object, video, audio, source; option (a link dropdown)
     kind: str  # PAGE | RESOURCE | ATTACHMENT
 
 

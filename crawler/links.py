@@ -29,8 +29,15 @@ URL_ATTRIBUTES = {
     "script": "src",
     "iframe": "src",
     "frame": "src",
+    # documents and media the page shows in place: attachments too (SPEC §6)
+    "embed": "src",
+    "object": "data",
+    "video": "src",
+    "audio": "src",
+    "source": "src",
 }
 _EMBEDDED_TAGS = {"img", "link", "script"}  # what the page loads itself, not links one follows
+_MEDIA_TAGS = {"embed", "object", "video", "audio", "source"}  # never a page to crawl
 
 ATTACHMENT_EXTENSIONS = frozenset(
     "pdf ofd ceb cebx caj txt csv rtf doc docx dot wps xls xlsx xlsm et ppt pptx pps dps "
@@ -102,7 +109,7 @@ def link_kind(url: str, tag: str) -> str:
     extension = name.rpartition(".")[2].lower() if "." in name else ""
     if extension in ATTACHMENT_EXTENSIONS:
         return ATTACHMENT
-    if extension in RESOURCE_EXTENSIONS:
+    if extension in RESOURCE_EXTENSIONS or tag in _MEDIA_TAGS:
         return RESOURCE
     return PAGE
 

@@ -419,3 +419,12 @@ def test_a_form_select_is_no_links():
     form = '<select name="year"><option value="/2024">2024</option></select><select onchange="filter()"><option value="/x">x</option></select>'
     for prefix in ("", "<span>" * 3000):
         assert extract_links(prefix + form, "http://h.gov.cn/index.html") == []
+
+
+def test_embedded_documents_and_media_are_checked():
+    html = ('<embed src="/doc/notice.pdf" type="application/pdf"><object data="/flash/banner"></object>'
+            '<video src="/v/intro.mp4"><source src="/v/intro.webm"></video><audio src="/a/news"></audio>')
+    assert [(link.url, link.tag, link.kind) for link in extract_links(html, "http://h.gov.cn/")] == [
+        ("http://h.gov.cn/doc/notice.pdf", "embed", ATTACHMENT), ("http://h.gov.cn/flash/banner", "object", RESOURCE),
+        ("http://h.gov.cn/v/intro.mp4", "video", ATTACHMENT), ("http://h.gov.cn/v/intro.webm", "source", RESOURCE),
+        ("http://h.gov.cn/a/news", "audio", RESOURCE)]
