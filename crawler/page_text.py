@@ -34,8 +34,9 @@ def summarize(page: str, text_chars: int) -> tuple[str, str, str]:
 # A page that only sends the browser on by script, as some sites answer their root:
 # window.location.href = "/nanjing_customs/index.html", location.replace('…'), top.location = …
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
-_NAVIGATION = re.compile(
-    r"""\b(?P<how>location(?:\.href)?\s*=|location\.(?:replace|assign)\s*\(|open\s*\()\s*(["'])(?P<url>[^"'\s]+)\2""")
+_NAVIGATION = re.compile(  # window.open( or a bare open(, not xhr.open("GET", …)
+    r"""(?P<how>\blocation(?:\.href)?\s*=|\blocation\.(?:replace|assign)\s*\(|(?:\bwindow\.|(?<![\w.$]))open\s*\()"""
+    r"""\s*(["'])(?P<url>[^"'\s]+)\2""")
 _ANCHOR = re.compile(r"<a\b[^>]*\bhref\s*=", re.I)
 REDIRECT_PAGE_MAX_TEXT = 200  # visible characters: a page showing more is meant to be read
 
@@ -60,5 +61,5 @@ def script_redirect(page: str) -> str | None:
 def script_navigation(script: str, new_windows: bool = False) -> list[str]:
     """The URLs (as written) a script sends the browser to: `location.href = "…"`,
     `location.replace("…")`; with `new_windows`, also those it opens: `window.open("…")`."""
-    return [match["url"] for match in _NAVIGATION.finditer(script) if new_windows or not match["how"].startswith("open")]
+    return [match["url"] for match in _NAVIGATION.finditer(script) if new_windows or "open" not in match["how"]]
 

@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.page_text import script_redirect, summarize
+from crawler.page_text import script_navigation, script_redirect, summarize
 
 
 def test_title_heading_and_visible_text():
@@ -30,4 +30,15 @@ def test_text_is_bounded_and_broken_html_is_read():
 ])
 def test_script_redirect(page, target):
     assert script_redirect(page) == target
+
+
+@pytest.mark.parametrize("script, urls", [
+    ("window.open('/a.html', '_blank'); location.href = 'b.html'", ["/a.html", "b.html"]),
+    ('open("/c.html")', ["/c.html"]),
+    ('top.window.open ("/d.html")', ["/d.html"]),
+    ("xhr.open('GET', '/api/list'); $.open('x')", []),  # a request, not a page the browser opens
+    ("if (location.href == '/e.html') {}", []),  # a comparison
+])
+def test_script_navigation(script, urls):
+    assert script_navigation(script, new_windows=True) == urls
 
