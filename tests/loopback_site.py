@@ -1,6 +1,7 @@
 """A tiny site on 127.0.0.1 for end-to-end tests: fixed pages, served by a thread of this process."""
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 import threading
@@ -48,3 +49,15 @@ def check_site(url: str, out: Path) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "crawler", "check", url, "--scope", "site", "--no-throttle", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
+
+
+def spot_results(out: Path) -> tuple[dict, list[dict]]:
+    """The one unit's summary row and its findings, from the spot check written to `out`."""
+    run = out / "spot" / "latest"
+
+    def read(path: Path) -> list[dict]:
+        return list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+    [summary] = read(run / "summary.csv")
+    return summary, read(run / f"{summary['unit_id']}.csv")
+

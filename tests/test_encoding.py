@@ -1,10 +1,9 @@
 """Pages that declare no encoding are read as UTF-8, else as GB18030 (GBK, GB2312)."""
-import csv
 
 import pytest
 
 from crawler.middlewares import undeclared_encoding
-from tests.loopback_site import check_site, serve
+from tests.loopback_site import check_site, serve, spot_results
 
 HOME = "<html><head><title>南京海关</title></head><body><a href='/gfxwj.html'>规范性文件</a></body></html>"
 
@@ -26,8 +25,6 @@ def test_gbk_page_without_declared_encoding_is_read_as_gbk(tmp_path):
     with serve({"/": HOME.encode("gbk")}, content_type="text/html") as url:
         result = check_site(url, tmp_path)
     assert result.returncode == 0, result.stderr
-    run = tmp_path / "spot" / "latest"
-    [summary] = csv.DictReader((run / "summary.csv").read_text(encoding="utf-8-sig").splitlines())
-    rows = list(csv.DictReader((run / f"{summary['unit_id']}.csv").read_text(encoding="utf-8-sig").splitlines()))
+    summary, rows = spot_results(tmp_path)
     broken = [(row["target_url"], row["link_text"]) for row in rows if row["check"] == "broken_link"]
     assert broken == [(url + "gfxwj.html", "规范性文件")]

@@ -1,9 +1,8 @@
 """A section whose list stands in an <iframe> is read through the frame: neither empty nor stale."""
-import csv
 import subprocess
 import sys
 
-from tests.loopback_site import ROOT, serve
+from tests.loopback_site import ROOT, serve, spot_results
 
 TODAY = "2026-11-23"
 
@@ -50,8 +49,6 @@ def test_section_list_in_a_frame(tmp_path):
         result = subprocess.run([sys.executable, "-m", "crawler", "check", url, "--no-throttle", "--today", TODAY,
                                  "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    run = tmp_path / "spot" / "latest"
-    [summary] = csv.DictReader((run / "summary.csv").read_text(encoding="utf-8-sig").splitlines())
-    rows = list(csv.DictReader((run / f"{summary['unit_id']}.csv").read_text(encoding="utf-8-sig").splitlines()))
+    summary, rows = spot_results(tmp_path)
     disclosure = [(row["check"], row["detail"]) for row in rows if not row["check"].startswith("ipv6")]
     assert disclosure == []

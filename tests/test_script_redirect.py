@@ -1,7 +1,5 @@
 """A site whose root only sends the browser on by script is crawled from where it sends it."""
-import csv
-
-from tests.loopback_site import check_site, serve
+from tests.loopback_site import check_site, serve, spot_results
 
 PAGES = {
     "/": '<html><head><script>window.location.href = "/portal/index.html";</script></head><body>正在跳转</body></html>',
@@ -15,10 +13,8 @@ def test_root_that_redirects_by_script_is_followed(tmp_path):
     with serve({path: html.encode() for path, html in PAGES.items()}) as url:
         result = check_site(url, tmp_path)
     assert result.returncode == 0, result.stderr
-    run = tmp_path / "spot" / "latest"
-    [summary] = csv.DictReader((run / "summary.csv").read_text(encoding="utf-8-sig").splitlines())
+    summary, rows = spot_results(tmp_path)
     assert summary["pages_crawled"] == "2"  # the portal's home and its one working page
-    rows = list(csv.DictReader((run / f"{summary['unit_id']}.csv").read_text(encoding="utf-8-sig").splitlines()))
     broken = [(row["page_url"], row["target_url"]) for row in rows if row["check"] == "broken_link"]
     assert broken == [(url + "portal/index.html", url + "portal/gone.html")]
     assert not any(row["check"] == "site_unreachable" for row in rows)
@@ -29,6 +25,5 @@ def test_a_script_reloading_the_same_page_is_not_followed(tmp_path):
     with serve({"/": reload, "/?v=2": reload}) as url:
         result = check_site(url, tmp_path)
     assert result.returncode == 0, result.stderr  # not "every unit was unreachable" after 10 reloads
-    run = tmp_path / "spot" / "latest"
-    [summary] = csv.DictReader((run / "summary.csv").read_text(encoding="utf-8-sig").splitlines())
+    summary, _ = spot_results(tmp_path)
     assert summary["site_unreachable"] == "0"
