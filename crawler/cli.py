@@ -29,6 +29,11 @@ EXIT_CODES_HELP = ("exit codes: 0 the run finished (findings are not failures), 
                    "3 the run failed (every unit unreachable, the resolver dead, interrupted)")
 
 
+def tell(message: str) -> None:
+    """One line on stderr, printed as it is (no markup: paths and URLs hold brackets)."""
+    Console(stderr=True).print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def out_console() -> Console:
     """Standard output; wide when piped (cron logs, files), so URLs and dates are not folded."""
     console = Console()
@@ -187,16 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    console = Console(stderr=True)
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, NameserverUnreachable, RulesError, LibraryError, RegulationImportError,
             HistoryError) as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        tell(f"error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        console.print("interrupted", markup=False)
+        tell("interrupted")
         return EXIT_FAILED
 
 
@@ -230,13 +234,13 @@ def _execute(units, options, progress=None, site_when_no_column=False, keep_hist
     try:
         return EXIT_OK, run_audit(units, options, progress, site_when_no_column, keep_history, all_units)
     except RunRefused as exc:
-        Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        tell(f"error: {exc}")
         return EXIT_USAGE, None
     except OutsideWindow as exc:
-        Console(stderr=True).print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        tell(str(exc))
         return EXIT_OK, None
     except (RunFailed, RunInterrupted) as exc:
-        Console(stderr=True).print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        tell(f"error: {exc}")
         return EXIT_FAILED, None
 
 
@@ -293,8 +297,7 @@ def cmd_accept(args) -> int:
                         f"— 有效期至 (until) {until}; from the next run it is in accepted.csv, not {args.unit}.csv",
                         markup=False, highlight=False, soft_wrap=True)
     if args.until and args.until < now.date():
-        Console(stderr=True).print(f"warning: --until {args.until} has already passed: the finding stays in "
-                                   f"{args.unit}.csv", markup=False, highlight=False, soft_wrap=True)
+        tell(f"warning: --until {args.until} has already passed: the finding stays in {args.unit}.csv")
     return EXIT_OK
 
 

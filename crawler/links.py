@@ -247,8 +247,8 @@ def _dropdown_href(onchange: str | None, value: str | None) -> str | None:
 def _scripted_href(tag: str, href: str | None, onclick: str | None) -> str | None:
     """The URL a link opens by script, when its href only runs it ("javascript:window.open('…')",
     or "#" / "javascript:void(0)" with an onclick that sets location or opens a window); else its href."""
-    if tag not in ("a", "area") or (href is not None and href.strip() not in ("", "#")
-                                    and not href.strip().lower().startswith("javascript:")):
+    written = (href or "").strip()
+    if tag not in ("a", "area") or (written not in ("", "#") and not written.lower().startswith("javascript:")):
         return href
     opened = script_navigation(f"{href or ''} {onclick or ''}", new_windows=True)
     return opened[0] if opened else href

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
-from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.error import DNSLookupError
@@ -234,8 +234,6 @@ class CrawlWindowExtension:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from scrapy.exceptions import NotConfigured
-
         seconds_left = crawler.settings.getfloat("AUDIT_WINDOW_SECONDS_LEFT")
         if not seconds_left:
             raise NotConfigured

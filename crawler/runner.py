@@ -29,7 +29,7 @@ from crawler.page_facts import PageAnalyzer
 from crawler.reports import write_run_folder
 from crawler.retention import prune_runs
 from crawler.store import RunStore
-from crawler.workers import CrawlJob, crawl, crawl_sharded
+from crawler.workers import INTERRUPTED, CrawlJob, crawl, crawl_sharded
 from crawler.version import __version__
 
 def new_run_id(out_dir: Path) -> tuple[datetime, str]:
@@ -53,9 +53,6 @@ def discover_columns(units: list[Unit], options: RunOptions, analyzer: PageAnaly
         found = {unit.id: store.unit(unit.id) for unit in units}
         store.close()
     return found
-
-
-INTERRUPTED = ("shutdown", "crawl_window")
 
 
 def seconds_left_in(window: tuple[dtime, dtime], now: datetime) -> float:

@@ -20,6 +20,7 @@ from crawler.config import Unit
 from crawler.store import ClaimStore, RunStore
 
 PARENT_WATCH_SECONDS = 1.0
+INTERRUPTED = ("shutdown", "crawl_window")  # finish reasons of a crawl the same command resumes
 COUNTED_STATS = ("downloader/request_count", "audit/bytes_received", "httpcache/revalidate")
 
 
@@ -82,12 +83,11 @@ def crawl_sharded(job: CrawlJob, analyzer, workers: int) -> dict:
             process.join()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    if not {"shutdown", "crawl_window"} & {r.get("finish_reason") for r in reports}:
+    reasons = {r.get("finish_reason") for r in reports}
+    if not reasons & set(INTERRUPTED):
         _merge(job.store_path, parts)  # an interrupted run resumes from the workers' stores
     totals = {name: sum(r.get(name) or 0 for r in reports) for name in COUNTED_STATS}
-    reasons = {r.get("finish_reason") for r in reports}
-    totals["finish_reason"] = next((why for why in ("shutdown", "crawl_window", "closespider_timeout")
-                                    if why in reasons),
+    totals["finish_reason"] = next((why for why in (*INTERRUPTED, "closespider_timeout") if why in reasons),
                                    "finished" if reasons == {"finished"} else ",".join(sorted(map(str, reasons))))
     return totals
 
