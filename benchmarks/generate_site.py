@@ -37,6 +37,7 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
        b"trailer<</Root 1 0 R>>\n%%EOF\n")
+STYLESHEET = "/static/site.css"
 CSS = "body{font-family:sans-serif;margin:2em}nav a{display:inline-block;margin:0 .5em}\n"
 
 
@@ -51,6 +52,7 @@ class Site:
     broken_targets: list[str]
     broken_pairs: list[tuple[str, str]]
     depth: int  # hops from the index to the farthest page
+    linked_paths: list[str]  # every distinct path the pages link to, the index included
 
 
 def page_path(index: int) -> str:
@@ -85,19 +87,22 @@ def generate(directory: Path | str, pages: int, links_per_page: int, broken_rati
         (directory / sub).mkdir(parents=True, exist_ok=True)
     images, attachments = max(1, pages // PAGES_PER_IMAGE), max(1, pages // PAGES_PER_ATTACHMENT)
     titles = {page_path(i): title(i) for i in range(pages)}
+    linked = {page_path(0), STYLESHEET}
     for i, targets in enumerate(links):
-        html = _render(i, targets, titles, f"/img/{i % images}.png",
-                       f"/files/{i % attachments}.pdf" if i % ATTACHMENT_EVERY == 0 else None)
+        image, attachment = f"/img/{i % images}.png", f"/files/{i % attachments}.pdf" if i % ATTACHMENT_EVERY == 0 else None
+        linked.update(targets, [image, attachment] if attachment else [image])
+        html = _render(i, targets, titles, image, attachment)
         path = directory / "index.html" if i == 0 else directory / "page" / f"{i}.html"
         path.write_text(html, encoding="utf-8")
     for k in range(images):
         (directory / "img" / f"{k}.png").write_bytes(PNG)
     for k in range(attachments):
         (directory / "files" / f"{k}.pdf").write_bytes(PDF)
-    (directory / "static" / "site.css").write_text(CSS, encoding="utf-8")
+    (directory / STYLESHEET.lstrip("/")).write_text(CSS, encoding="utf-8")
 
     site = Site(directory, pages, links_per_page, [page_path(i) for i in range(pages)],
-                sorted({target for _, target in broken_pairs}), sorted(broken_pairs), depth)
+                sorted({target for _, target in broken_pairs}), sorted(broken_pairs), depth,
+                sorted(linked))
     truth = {"pages": pages, "links_per_page": links_per_page, "broken_ratio": broken_ratio, "seed": seed,
              "depth": depth, "images": images, "attachments": attachments,
              "broken_targets": site.broken_targets, "broken_pairs": [list(pair) for pair in site.broken_pairs]}
@@ -155,7 +160,7 @@ def _render(index: int, targets: list[str], titles: dict[str, str], image: str, 
     items = "\n".join(f'<li><a href="{t}">{titles.get(t, "已删除的公告")}</a></li>' for t in targets)
     download = f'<p>附件：<a href="{attachment}">{title(index)}.pdf</a></p>\n' if attachment else ""
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">\n'
-            f'<title>{title(index)}</title>\n<link rel="stylesheet" href="/static/site.css"></head>\n'
+            f'<title>{title(index)}</title>\n<link rel="stylesheet" href="{STYLESHEET}"></head>\n'
             f'<body><h1>{title(index)}</h1>\n<img src="{image}" alt="{title(index)}">\n'
             f'<p>{FILLER}</p>\n{download}<nav><ul>\n{items}\n</ul></nav>\n</body></html>\n')
 

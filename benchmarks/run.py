@@ -1,7 +1,8 @@
 """Benchmark the product against peer link checkers on the same generated site, in the same run.
 
     python -m benchmarks.run --pages 2000 10000 --links 20 --concurrency 10 \
-        [--tools product,linkchecker,blc,linkinator] [--install-peers] [--server auto|nginx|python] [--profile]
+        [--tools product,linkchecker,blc,linkinator,scrapy-floor,scrapy-floor-x2] [--install-peers]
+        [--server auto|nginx|python] [--profile]
 
 For each size: generate the site (benchmarks.generate_site), serve it on loopback
 (benchmarks.serve), run every tool under `/usr/bin/time -v`, and print a Markdown table of wall
@@ -166,9 +167,11 @@ class Tool(ABC):
     def version(self) -> str | None:
         """The installed version, None when not installed."""
 
+    reference = False  # not a link checker: a floor under the product, without its ratios
+
     @abstractmethod
-    def command(self, url: str, concurrency: int, work: Path) -> list[str]:
-        """The command that checks the site at `url`; `work` is its own folder."""
+    def command(self, url: str, concurrency: int, work: Path, site: Site) -> list[str]:
+        """The command that checks `site`, served at `url`; `work` is its own folder."""
 
     @abstractmethod
     def found(self, work: Path, site_urls: set[str]) -> Found:
@@ -193,7 +196,7 @@ class Product(Tool):
                                    capture_output=True, text=True).stdout.strip()
         return f"{__version__} ({described})" if described else __version__
 
-    def command(self, url: str, concurrency: int, work: Path) -> list[str]:
+    def command(self, url: str, concurrency: int, work: Path, site: Site) -> list[str]:
         return [sys.executable, "-m", "crawler", "check", url, "--scope", "site", "--concurrency", str(concurrency),
                 "--no-throttle", "--max-pages", str(MAX_PAGES), "--timeout", "10", "--format", "csv",
                 "--out", str(work / "out")]
@@ -228,7 +231,7 @@ class LinkChecker(Peer):
         subprocess.run([self.venv / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check",
                         f"linkchecker=={self.pinned}"], check=True)
 
-    def command(self, url: str, concurrency: int, work: Path) -> list[str]:
+    def command(self, url: str, concurrency: int, work: Path, site: Site) -> list[str]:
         # Run as root, LinkChecker drops to nobody after reading its configuration: it writes
         # its CSV to the standard output the runner opened, never to a file of its own.
         (work / "linkcheckerrc").write_text(self.config)
@@ -270,7 +273,7 @@ class NpmTool(Peer):
 class Linkinator(NpmTool):
     name, label, package, pinned, binary = "linkinator", "linkinator", "linkinator", "7.6.1", "linkinator"
 
-    def command(self, url: str, concurrency: int, work: Path) -> list[str]:
+    def command(self, url: str, concurrency: int, work: Path, site: Site) -> list[str]:
         return [self.executable, url, "--recurse", "--concurrency", str(concurrency), "--format", "CSV",
                 "--timeout", "10000"]
 
@@ -285,7 +288,7 @@ class BrokenLinkChecker(NpmTool):
     _page = re.compile(r"^Getting links from: (\S+)")
     _broken = re.compile(r"─BROKEN─ (\S+)")
 
-    def command(self, url: str, concurrency: int, work: Path) -> list[str]:
+    def command(self, url: str, concurrency: int, work: Path, site: Site) -> list[str]:
         # --follow: robots.txt not obeyed; --filter-level 2: stylesheets checked too, as the others do.
         return [self.executable, url, "--recursive", "--requests", str(concurrency), "--host-requests",
                 str(concurrency), "--exclude-external", "--follow", "--filter-level", "2"]
@@ -301,7 +304,36 @@ class BrokenLinkChecker(NpmTool):
         return Found(pages=len(pages & site_urls), broken_pairs=pairs)
 
 
-TOOLS: dict[str, Tool] = {tool.name: tool for tool in (Product(), LinkChecker(), BrokenLinkChecker(), Linkinator())}
+class ScrapyFloor(Tool):
+    """Scrapy alone, with the product's settings, fetching the URLs the site links to, known in
+    advance (benchmarks.scrapy_floor): no parsing, no checks. The product can only be slower."""
+
+    reference = True
+
+    def __init__(self, processes: int):
+        self.processes = processes
+        self.name = "scrapy-floor" if processes == 1 else f"scrapy-floor-x{processes}"
+        self.label = "Scrapy alone (reference)" if processes == 1 else f"Scrapy alone, {processes} processes (reference)"
+
+    def version(self) -> str:
+        import scrapy
+
+        return scrapy.__version__
+
+    def command(self, url: str, concurrency: int, work: Path, site: Site) -> list[str]:
+        (work / "urls.txt").write_text("\n".join(site.linked_paths) + "\n", encoding="utf-8")
+        return [sys.executable, "-m", "benchmarks.scrapy_floor", url, str(work / "urls.txt"),
+                "--concurrency", str(concurrency), "--processes", str(self.processes), "--out", str(work / "answers.txt")]
+
+    def found(self, work: Path, site_urls: set[str]) -> Found:
+        answers = [line.split(" ", 1) for line in (work / "answers.txt").read_text(encoding="utf-8").splitlines()]
+        fetched = {url for status, url in answers if status == "200"}
+        # it knows no pages, only URLs: each URL answered 404 is one "pair" with no page
+        return Found(pages=len(fetched & site_urls), broken_pairs={("", url) for status, url in answers if status == "404"})
+
+
+TOOLS: dict[str, Tool] = {tool.name: tool for tool in (Product(), LinkChecker(), BrokenLinkChecker(), Linkinator(),
+                                                       ScrapyFloor(1), ScrapyFloor(2))}
 
 
 def read_csv_rows(path: Path) -> list[dict]:
@@ -362,7 +394,7 @@ def run_tool(tool: Tool, site: Site, url: str, settings: Settings, work: Path, p
         result.status = "not installed"
         return result
     work.mkdir(parents=True)
-    command = tool.command(url, settings.concurrency, work)
+    command = tool.command(url, settings.concurrency, work, site)
     if profile is not None:
         result.label += " (under py-spy)"
         command = [shutil.which("py-spy"), "record", "--rate", str(PROFILE_RATE), "--format", "raw",
@@ -451,7 +483,10 @@ def markdown(runs: list[SizeRun], server: str, concurrency: int, started: dateti
              f"Every tool at concurrency {concurrency}, robots.txt and rate limits off.", "",
              "Peak RSS: summed over the tool's process tree (sampled every 50 ms, or /usr/bin/time's "
              "figure when higher); `time -v`: the largest single process. Broken found: distinct broken "
-             "URLs; pairs: (page, broken URL) rows; false alarms: URLs reported broken that are not.", ""]
+             "URLs; pairs: (page, broken URL) rows; false alarms: URLs reported broken that are not. "
+             "Reference rows (Scrapy alone) are no link checkers: they fetch the URLs the site links to, known "
+             "in advance, with the product's Scrapy settings and do nothing else, a floor under the product's "
+             "time.", ""]
     for run in runs:
         lines += [f"## {run.pages:,} pages, {run.links_per_page} links per page "
                   f"({run.broken_pairs} broken links to {run.broken_targets} missing pages)", "",
@@ -463,10 +498,10 @@ def markdown(runs: list[SizeRun], server: str, concurrency: int, started: dateti
             if r.status != "ok":
                 lines.append(f"| {r.label} | {r.version or ''} | {r.status} |  |  |  |  |  |  |  |  |")
                 continue
+            pairs = "—" if TOOLS[r.tool].reference else f"{r.pairs_found} / {run.broken_pairs}"
             lines.append(f"| {r.label} | {r.version} | {r.wall_s:.1f} | {r.pages} | {r.pages_per_s:.1f} "
                          f"| {megabytes(r.peak_rss_bytes)} | {megabytes(r.time_max_rss_bytes)} | {r.cpu_s:.1f} "
-                         f"| {r.broken_found} / {run.broken_targets} | {r.pairs_found} / {run.broken_pairs} "
-                         f"| {r.false_alarms} |")
+                         f"| {r.broken_found} / {run.broken_targets} | {pairs} | {r.false_alarms} |")
         lines += [""] + ratio_lines(run.results) + run.profile
     return "\n".join(lines) + "\n"
 

@@ -4,6 +4,7 @@ No timing is asserted: the benchmark measures speed, the test only that it works
 product finds exactly the planted broken links.
 """
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,21 +33,39 @@ def test_generated_site_is_deterministic_and_knows_its_broken_links(tmp_path):
         assert f'href="{target}"' in html.read_text(encoding="utf-8")
 
 
+def test_generated_site_lists_every_path_its_pages_link_to(tmp_path):
+    from benchmarks.generate_site import generate
+
+    site = generate(tmp_path, 120, 10)
+    linked = {"/"}
+    for page in tmp_path.rglob("*.html"):
+        linked.update(re.findall(r'(?:href|src)="([^"]+)"', page.read_text(encoding="utf-8")))
+    assert site.linked_paths == sorted(linked)
+    assert set(site.broken_targets) <= linked and "/static/site.css" in linked
+
+
 def test_benchmark_runs_end_to_end_on_50_pages(tmp_path):
-    result = run_module("benchmarks.run", "--pages", "50", "--tools", "product", "--timeout", "120",
-                        "--results-dir", str(tmp_path), timeout=180)
+    result = run_module("benchmarks.run", "--pages", "50", "--tools", "product,scrapy-floor,scrapy-floor-x2",
+                        "--timeout", "120", "--results-dir", str(tmp_path), timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| customs-audit |" in result.stdout
+    assert "| Scrapy alone, 2 processes (reference) |" in result.stdout
     assert "served by" in result.stderr
     [report] = tmp_path.glob("*.json")
     assert report.with_suffix(".md").exists()
     [size] = json.loads(report.read_text())
-    [product] = size["results"]
+    product, floor, floor_x2 = size["results"]
     assert product["status"] == "ok"
     assert product["pages"] == 50
     assert product["broken_found"] == size["broken_targets"] > 0
     assert product["pairs_found"] == size["broken_pairs"]
     assert product["false_alarms"] == 0
+    # The floor fetches exactly what the site links to: every page, every missing one, nothing else.
+    for reference in (floor, floor_x2):
+        assert reference["status"] == "ok"
+        assert reference["pages"] == 50
+        assert reference["broken_found"] == size["broken_targets"]
+        assert reference["false_alarms"] == 0
 
 
 def test_units_benchmark_shards_without_fetching_twice():
