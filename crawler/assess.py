@@ -134,8 +134,7 @@ def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None,
 def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) -> list[Finding]:
     """Sections of the column, metadata of its items, regulation texts on its pages."""
     findings: list[Finding] = []
-    column_facts = next((facts["column"] for _, _, _, role, facts in pages if role == "column" and "column" in facts),
-                        None)
+    column_facts = column_facts_of(pages)
     column_url = stats.get("column_url")
     if column_url is None:
         return section_findings(unit.id, None, {}, context.today, context.rules, home_url=unit.url)
@@ -149,6 +148,20 @@ def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) 
                                           is_current_column(facts["listed_in"][1], context.rules))
         findings += findings_from(facts)
     return findings
+
+
+def column_facts_of(pages: list) -> dict | None:
+    """The sections and link texts of the column page, with those of the frames it shows (a
+    frameset column keeps its menu in one of them); None when the column was not crawled."""
+    parts = [facts["column"] for _, _, _, _, facts in pages if "column" in facts]
+    if not parts:
+        return None
+    sections: dict = {}
+    for part in parts:  # the column page first: it was crawled before its frames
+        for name, ref in part["sections"].items():
+            if sections.get(name) is None:
+                sections[name] = ref
+    return {"sections": sections, "link_texts": [text for part in parts for text in part["link_texts"]]}
 
 
 def _discloses_documents(section: str, rules: Rules) -> bool:

@@ -40,6 +40,10 @@ TEXT_CHARS = 5000  # visible text kept per page: enough to recognise an error pa
 DISCLOSURE_LINK_TEXTS = ("政府信息公开", "信息公开")
 HOME_SECTION, COLUMN_SECTION = "首页", "政府信息公开专栏"
 OVER_CAP = "over_cap"  # the role of a page fetched after the unit's page cap: checked, not crawled
+# Older sites show their home page or column as a frameset: the frames on the unit's own hosts
+# are read as part of it (the home's for its column link, the column's for its sections).
+FRAME_TAGS = ("frame", "iframe")
+HOME_FRAME, COLUMN_FRAME = "home_frame", "column_frame"
 
 
 @dataclass
@@ -57,6 +61,7 @@ class UnitCrawl:
     column_found_by: str = ""
     public: bool = False
     deferred_links: list[Link] = field(default_factory=list)  # home-page links checked last
+    home_framed: bool = False  # the home names no column but shows frames, read for it
 
     def stats(self) -> dict:
         return {
@@ -243,7 +248,7 @@ class AuditSpider(scrapy.Spider):
         self.resource_keys.add(key)
         return self._request(link.url, unit, "HEAD", self.on_resource)
 
-    def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str):
+    def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str, role: str = "page"):
         """Ask for an in-scope page to be crawled; the request when it is new."""
         key = canonical_url(link.url)
         known = self.wants.get(key)
@@ -253,7 +258,7 @@ class AuditSpider(scrapy.Spider):
             return None
         if is_trap_path(link.url):
             return None
-        self.wants[key] = Want(state.unit.id, depth, section)
+        self.wants[key] = Want(state.unit.id, depth, section, role)
         if key in self.claimed:
             return None  # in flight as a link check: parsed when it arrives
         self.claimed.add(key)
@@ -292,7 +297,7 @@ class AuditSpider(scrapy.Spider):
         facts = {"title": result.title}
         if want.role == "home":
             facts["public"] = state.public
-        elif state.scope == "disclosure":
+        elif want.role != HOME_FRAME and state.scope == "disclosure":
             facts.update(self._disclosure_facts(state, want, key, response, result))
         self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, want.role, facts)
         self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
@@ -314,7 +319,10 @@ class AuditSpider(scrapy.Spider):
         self.counts["pages"] += 1
         if want.role == "home":
             return list(self._after_home(state, links))
-        return list(self._want_list_pages(state, want, facts)) + list(self._follow(state, want, url, links))
+        if want.role == HOME_FRAME:
+            return list(self._after_home_frame(state, links))
+        return (list(self._want_list_pages(state, want, facts)) + list(self._column_frames(state, want, links))
+                + list(self._follow(state, want, url, links)))
 
     def _resume(self) -> list:
         """Re-derive what an interrupted run still has to do from the facts its store kept.
@@ -354,7 +362,7 @@ class AuditSpider(scrapy.Spider):
         """Facts of the page's disclosure role: the column's sections, a list's entries, an item's metadata."""
         html, url, unit_id = response.text, response.url, state.unit.id
         facts: dict = {}
-        if want.role == "column":
+        if want.role in ("column", COLUMN_FRAME):
             facts["column"] = self.analyzer.column(html, url)
             self._register_roles(unit_id, key, facts)
         role = self.list_pages.get(key)
@@ -398,19 +406,42 @@ class AuditSpider(scrapy.Spider):
             link = find_disclosure_link(links)
             column_url = link.url if link else None
             state.column_found_by = f"链接文字“{link.text}”" if link else ""
+            frames = [] if link else list(self._frames_of(state, links, HOME_FRAME))
+            if frames:  # the column link may stand in a frame: decided when they are read
+                state.home_framed = True
+                if not self.discover_only:
+                    state.deferred_links = links
+                yield from frames
+                return
             if link is None and self.site_when_no_column:
                 state.scope = "site"
         if state.scope == "site":
             state.column_found_by = ""
             yield from self._follow(state, Want(unit.id, 0, HOME_SECTION, "home"), unit.url, links)
             return
-        state.column_url = column_url
-        if self.discover_only:
-            return
         # Home-page links are checked after the crawl, so that pages the column also links
         # are fetched once, as pages.
-        state.deferred_links = links
-        if column_url is None:
+        if not self.discover_only:
+            state.deferred_links = links
+        yield from self._enter_column(state, column_url)
+
+    def _after_home_frame(self, state: UnitCrawl, links: list[Link]):
+        """A frame of a home page that names no column: its links are the home's, the column link among them."""
+        if not self.discover_only:
+            state.deferred_links += links
+        if state.column_url is not None:
+            return
+        link = find_disclosure_link(links)
+        if link is None:
+            yield from self._frames_of(state, links, HOME_FRAME)  # a frameset inside the frame
+            return
+        state.column_found_by = f"首页框架内链接文字“{link.text}”"
+        yield from self._enter_column(state, link.url)
+
+    def _enter_column(self, state: UnitCrawl, column_url: str | None):
+        unit = state.unit
+        state.column_url = column_url
+        if self.discover_only or column_url is None:
             return
         state.hosts.add(site_of(column_url))
         key = canonical_url(column_url)
@@ -418,6 +449,19 @@ class AuditSpider(scrapy.Spider):
         if key not in self.claimed:
             self.claimed.add(key)
             yield self._request(column_url, unit, "GET", self.on_page, **{CACHE_META: True})
+
+    def _frames_of(self, state: UnitCrawl, links: list[Link], role: str):
+        """Requests for the frames a page shows from the unit's own hosts, read in `role`."""
+        for link in links:
+            if link.tag in FRAME_TAGS and link.kind == PAGE and site_of(link.url) in state.hosts:
+                section = HOME_SECTION if role == HOME_FRAME else COLUMN_SECTION
+                request = self._want_page(state, link, 0, section, role)
+                if request is not None:
+                    yield request
+
+    def _column_frames(self, state: UnitCrawl, want: Want, links: list[Link]):
+        if want.role in ("column", COLUMN_FRAME):
+            yield from self._frames_of(state, links, COLUMN_FRAME)
 
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
         for link in links:
@@ -427,7 +471,7 @@ class AuditSpider(scrapy.Spider):
                 paginated = is_pagination(link, page_url)
                 depth = want.depth if paginated else want.depth + 1
                 section = want.section
-                if want.role == "column" and not paginated and link.text:
+                if want.role in ("column", COLUMN_FRAME) and not paginated and link.text:
                     section = link.text[:30]
                 if depth <= state.unit.max_depth:
                     request = self._want_page(state, link, depth, section)
@@ -544,6 +588,8 @@ class AuditSpider(scrapy.Spider):
         """First the deferred home-page links, then one confirmation of each transient failure."""
         scheduled = False
         for state in self.units.values():
+            if state.home_framed and state.column_url is None and self.site_when_no_column and state.scope != "site":
+                scheduled |= self._crawl_as_site(state)
             links, state.deferred_links = state.deferred_links, []
             for link in links:
                 request = self._check(state.unit, link)
@@ -555,6 +601,15 @@ class AuditSpider(scrapy.Spider):
         self.store.commit()
         if scheduled:
             raise DontCloseSpider
+
+    def _crawl_as_site(self, state: UnitCrawl) -> bool:
+        """A spot-checked home whose frames named no column either: crawled as a site (SPEC §3)."""
+        state.scope, state.column_found_by = "site", ""
+        links, state.deferred_links = state.deferred_links, []
+        requests = list(self._follow(state, Want(state.unit.id, 0, HOME_SECTION, "home"), state.unit.url, links))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        return bool(requests)
 
     def _confirm_transient_failures(self) -> bool:
         """Timeouts, connection errors and 5xx get one more attempt before they become findings."""
