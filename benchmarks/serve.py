@@ -7,6 +7,7 @@ send it, and the benchmark measures every tool without rate limits.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import resource
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 10
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 NGINX_CONFIG = """\
 {user}worker_processes 2;
 # Some clients open a connection per request and leave it idle: nginx must not close idle
@@ -66,6 +68,16 @@ def open_files_limit() -> int:
     return 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
 
 
+def stop_with(parent_pid: int):
+    """A Popen `preexec_fn`: the server gets SIGTERM when the process that started it dies, even
+    by SIGKILL, so a killed benchmark leaves no server behind (Linux's PR_SET_PDEATHSIG)."""
+    def arrange() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # it died before the request took effect
+            os._exit(1)
+    return arrange
+
+
 def nginx_path() -> str | None:
     return shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
 
@@ -108,7 +120,8 @@ class SiteServer:
             command = [self.nginx, "-p", self.work.name, "-c", str(config), "-e", f"{self.work.name}/error.log"]
         else:
             command = [sys.executable, "-m", "benchmarks.serve", str(self.root), "--port", str(self.port)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=Path(__file__).parent.parent,
+                                        preexec_fn=stop_with(os.getpid()))
         self._wait_until_listening()
         return self
 

@@ -4,9 +4,12 @@ No timing is asserted: the benchmark measures speed, the test only that it works
 product finds exactly the planted broken links.
 """
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,3 +87,23 @@ def test_bad_values_are_one_line_errors():
         result = run_module(module, *args)
         assert result.returncode == 2
         assert "Traceback" not in result.stderr and "invalid value" in result.stderr.splitlines()[-1]
+
+
+def test_a_killed_benchmark_leaves_no_server_behind(tmp_path):
+    # The process serving the site is SIGKILLed, as a cron timeout or an OOM kill would: its server stops too.
+    script = ("import sys, time\nfrom benchmarks.serve import SiteServer\n"
+              f"with SiteServer({str(tmp_path)!r}) as server:\n"
+              "    print(server.process.pid, flush=True)\n    time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(holder.stdout.readline())
+    finally:
+        holder.kill()
+        holder.wait()
+    for _ in range(100):  # bounded: 10 s
+        if not Path(f"/proc/{server_pid}").exists() or " Z " in Path(f"/proc/{server_pid}/stat").read_text():
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(server_pid, signal.SIGTERM)  # nginx's master stops its workers on SIGTERM
+        raise AssertionError("the server outlived the benchmark that started it")
