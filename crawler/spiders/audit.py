@@ -44,6 +44,7 @@ OVER_CAP = "over_cap"  # the role of a page fetched after the unit's page cap: c
 # are read as part of it (the home's for its column link, the column's for its sections).
 FRAME_TAGS = ("frame", "iframe")
 HOME_FRAME, COLUMN_FRAME = "home_frame", "column_frame"
+COLUMN_ROLES = ("column", COLUMN_FRAME)  # pages whose links name the column's sections
 
 
 @dataclass
@@ -362,7 +363,7 @@ class AuditSpider(scrapy.Spider):
         """Facts of the page's disclosure role: the column's sections, a list's entries, an item's metadata."""
         html, url, unit_id = response.text, response.url, state.unit.id
         facts: dict = {}
-        if want.role in ("column", COLUMN_FRAME):
+        if want.role in COLUMN_ROLES:
             facts["column"] = self.analyzer.column(html, url)
             self._register_roles(unit_id, key, facts)
         role = self.list_pages.get(key)
@@ -416,14 +417,18 @@ class AuditSpider(scrapy.Spider):
             if link is None and self.site_when_no_column:
                 state.scope = "site"
         if state.scope == "site":
-            state.column_found_by = ""
-            yield from self._follow(state, Want(unit.id, 0, HOME_SECTION, "home"), unit.url, links)
+            yield from self._home_as_site(state, links)
             return
         # Home-page links are checked after the crawl, so that pages the column also links
         # are fetched once, as pages.
         if not self.discover_only:
             state.deferred_links = links
         yield from self._enter_column(state, column_url)
+
+    def _home_as_site(self, state: UnitCrawl, links: list[Link]):
+        """The home's links followed as a site's (scope site, or a spot check without a column)."""
+        state.scope, state.column_found_by = "site", ""
+        yield from self._follow(state, Want(state.unit.id, 0, HOME_SECTION, "home"), state.unit.url, links)
 
     def _after_home_frame(self, state: UnitCrawl, links: list[Link]):
         """A frame of a home page that names no column: its links are the home's, the column link among them."""
@@ -452,15 +457,15 @@ class AuditSpider(scrapy.Spider):
 
     def _frames_of(self, state: UnitCrawl, links: list[Link], role: str):
         """Requests for the frames a page shows from the unit's own hosts, read in `role`."""
+        section = HOME_SECTION if role == HOME_FRAME else COLUMN_SECTION
         for link in links:
             if link.tag in FRAME_TAGS and link.kind == PAGE and site_of(link.url) in state.hosts:
-                section = HOME_SECTION if role == HOME_FRAME else COLUMN_SECTION
                 request = self._want_page(state, link, 0, section, role)
                 if request is not None:
                     yield request
 
     def _column_frames(self, state: UnitCrawl, want: Want, links: list[Link]):
-        if want.role in ("column", COLUMN_FRAME):
+        if want.role in COLUMN_ROLES:
             yield from self._frames_of(state, links, COLUMN_FRAME)
 
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
@@ -471,7 +476,7 @@ class AuditSpider(scrapy.Spider):
                 paginated = is_pagination(link, page_url)
                 depth = want.depth if paginated else want.depth + 1
                 section = want.section
-                if want.role in ("column", COLUMN_FRAME) and not paginated and link.text:
+                if want.role in COLUMN_ROLES and not paginated and link.text:
                     section = link.text[:30]
                 if depth <= state.unit.max_depth:
                     request = self._want_page(state, link, depth, section)
@@ -604,9 +609,8 @@ class AuditSpider(scrapy.Spider):
 
     def _crawl_as_site(self, state: UnitCrawl) -> bool:
         """A spot-checked home whose frames named no column either: crawled as a site (SPEC §3)."""
-        state.scope, state.column_found_by = "site", ""
         links, state.deferred_links = state.deferred_links, []
-        requests = list(self._follow(state, Want(state.unit.id, 0, HOME_SECTION, "home"), state.unit.url, links))
+        requests = list(self._home_as_site(state, links))
         for request in requests:
             self.crawler.engine.crawl(request)
         return bool(requests)
