@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-# Hops from the index the product follows by default (crawler.config DEFAULTS["max_depth"]).
+# Hops from the index the product follows by default (crawler.sites DEFAULTS["max_depth"]).
 MAX_DEPTH = 4
 ATTACHMENT_EVERY = 5  # every fifth page links a PDF
 PAGES_PER_IMAGE = 20

@@ -29,8 +29,8 @@ def fetch_all(base_url: str, paths: list[str], concurrency: int, out: Path) -> N
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.runner import RunOptions, crawl_settings
-    from crawler.spiders.audit import HANDLED_STATUSES
+    from crawler.run.runner import RunOptions, crawl_settings
+    from crawler.crawl.spiders.audit import HANDLED_STATUSES
 
     with tempfile.TemporaryDirectory(prefix="scrapy-floor-") as scratch:
         # what `check URL --concurrency N --no-throttle --timeout 10` (benchmarks.run) asks for

@@ -40,7 +40,7 @@ class FetchResult:
     fetched_at: str = ""  # ISO time of the final answer (Asia/Shanghai)
     headers: dict = field(default_factory=dict)  # the response headers that matter (EVIDENCE_HEADERS)
     body_sha256: str = ""  # of the body as received ('' when none was read)
-    # what the answer went past or lost on the way: download_warnsize, undecodable_text (crawler.limits)
+    # what the answer went past or lost on the way: download_warnsize, undecodable_text (crawler.crawl.limits)
     notes: list[str] = field(default_factory=list)
 
     def evidence(self) -> dict:

@@ -7,8 +7,8 @@ from scrapy.settings.default_settings import EXTENSIONS_BASE as SCRAPY_EXTENSION
 from crawler.version import __version__
 
 BOT_NAME = "customs-audit"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["crawler.crawl.spiders"]
+NEWSPIDER_MODULE = "crawler.crawl.spiders"
 
 USER_AGENT = (
     f"customs-audit/{__version__} (政府信息公开专栏合规检查; disclosure compliance crawler "
@@ -34,10 +34,10 @@ REDIRECT_ENABLED = True
 REDIRECT_MAX_TIMES = 10  # SPEC: a chain of more than 10 hops is a finding
 METAREFRESH_ENABLED = True  # home pages that redirect by <meta http-equiv=refresh>
 METAREFRESH_MAXDELAY = 30
-SCRIPT_REDIRECT_ENABLED = True  # and those that do it by script (crawler.middlewares.ScriptRedirectMiddleware)
+SCRIPT_REDIRECT_ENABLED = True  # and those that do it by script (crawler.crawl.middlewares.ScriptRedirectMiddleware)
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # also the most a compressed body may inflate to
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
-URLLENGTH_LIMIT = 2083  # longer links are not requested (crawler.limits), reported in crawl_limit
+URLLENGTH_LIMIT = 2083  # longer links are not requested (crawler.crawl.limits), reported in crawl_limit
 # Only http(s) is ever fetched, whatever asks: a planted file:///etc/passwd must not be read.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 COOKIES_ENABLED = True
@@ -62,15 +62,15 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
-DOWNLOADER = "crawler.downloader.SlotLimitedDownloader"  # keeps CONCURRENT_REQUESTS_PER_DOMAIN
+DOWNLOADER = "crawler.crawl.downloader.SlotLimitedDownloader"  # keeps CONCURRENT_REQUESTS_PER_DOMAIN
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.limits.UrlLengthLimitMiddleware": 50,
-    "crawler.limits.StripCredentialsMiddleware": 60,
-    "crawler.middlewares.PublicAddressGuardMiddleware": 90,
-    "crawler.middlewares.RetryAfterMiddleware": 560,
-    "crawler.middlewares.ScriptRedirectMiddleware": 579,  # beside MetaRefreshMiddleware (580), on decoded bodies
+    "crawler.crawl.limits.UrlLengthLimitMiddleware": 50,
+    "crawler.crawl.limits.StripCredentialsMiddleware": 60,
+    "crawler.crawl.middlewares.PublicAddressGuardMiddleware": 90,
+    "crawler.crawl.middlewares.RetryAfterMiddleware": 560,
+    "crawler.crawl.middlewares.ScriptRedirectMiddleware": 579,  # beside MetaRefreshMiddleware (580), on decoded bodies
     # right after HttpCompressionMiddleware (590): before anything reads the text
-    "crawler.middlewares.UndeclaredEncodingMiddleware": 586,
+    "crawler.crawl.middlewares.UndeclaredEncodingMiddleware": 586,
     # the spider keeps its own scope and sends no credentials: these would only cost per request
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
@@ -79,9 +79,9 @@ DOWNLOADER_MIDDLEWARES = {
 # import aiohttp into every crawl, 10 MB and 70 ms for nothing.
 EXTENSIONS_BASE = {name: order for name, order in SCRAPY_EXTENSIONS.items() if not name.endswith(".RemoteControl")}
 EXTENSIONS = {
-    "crawler.middlewares.HeadersOnlyExtension": 500,
-    "crawler.middlewares.DownloadedBytesExtension": 510,
-    "crawler.middlewares.CrawlWindowExtension": 520,
+    "crawler.crawl.middlewares.HeadersOnlyExtension": 500,
+    "crawler.crawl.middlewares.DownloadedBytesExtension": 510,
+    "crawler.crawl.middlewares.CrawlWindowExtension": 520,
 }
 RETRY_AFTER_MAX_SECONDS = 120
 RETRY_AFTER_TIMES = 3
@@ -92,6 +92,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 # Crawled pages are cached between runs and revalidated on every request (crawler/cache.py);
 # the runner turns the cache on and puts it in the output folder.
 HTTPCACHE_ENABLED = False
-HTTPCACHE_POLICY = "crawler.cache.RevalidateEveryTimePolicy"
+HTTPCACHE_POLICY = "crawler.crawl.cache.RevalidateEveryTimePolicy"
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_IGNORE_MISSING = False

@@ -24,9 +24,9 @@ from checks.metadata import parse_metadata
 from checks.regulations import LibraryError, load_library
 from checks.rules import RulesError, load_rules
 from checks.sections import MAX_LIST_PAGES, parse_list_page
-from crawler.config import ConfigError, Unit, load_sites
-from crawler.links import canonical_url, extract_links, is_pagination, is_trap_path, link_kind
-from crawler.reports import FORMULA_PREFIXES, csv_bytes
+from crawler.sites import ConfigError, Unit, load_sites
+from crawler.crawl.links import canonical_url, extract_links, is_pagination, is_trap_path, link_kind
+from crawler.report.folder import FORMULA_PREFIXES, csv_bytes
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULES = load_rules()
@@ -252,8 +252,8 @@ def test_csv_round_trips_every_cell_once_the_neutralising_quote_is_removed(rows)
 
 def report_with(text: str, url: str):
     """One unit's report whose every crawled field holds the fuzzed text or URL."""
-    from crawler.assess import UnitReport
-    from crawler.history import Seen
+    from crawler.outcome.assess import UnitReport
+    from crawler.outcome.history import Seen
 
     unit = Unit(id="hostile", name=text or "单位", url="http://www.customs.gov.cn/", disclosure_url=None,
                 scope="site", max_depth=4, max_pages=10)
@@ -290,7 +290,7 @@ HOSTILE_TEXT = st.one_of(TEXT, st.sampled_from(["<script>alert(1)</script>", "<i
 @FUZZ
 @given(HOSTILE_TEXT, HOSTILE_URLS)
 def test_html_report_shows_crawled_text_and_urls_only_as_text(text, url):
-    from crawler.html_report import index_html
+    from crawler.report.html import index_html
 
     clean = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text)
     page = index_html([report_with(text, url)], {"run_id": "20260615-000000", "today": "2026-06-15"})
@@ -312,7 +312,7 @@ def test_html_report_shows_crawled_text_and_urls_only_as_text(text, url):
 @given(HOSTILE_TEXT.filter(lambda t: t.strip()), HOSTILE_URLS)
 def test_xlsx_cells_are_strings_never_formulas(text, url):
     openpyxl = pytest.importorskip("openpyxl")
-    from crawler.xlsx_report import cell_text, findings_xlsx
+    from crawler.report.xlsx import cell_text, findings_xlsx
 
     workbook = openpyxl.load_workbook(io.BytesIO(findings_xlsx([report_with(text, url)])))
     for sheet in workbook.worksheets:

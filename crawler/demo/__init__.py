@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from crawler.demo.generator import DOWNLOAD_TIMEOUT_SECONDS, SLOW_PAGE_SECONDS, SLOW_TIMEOUT_SECONDS
-from crawler.loopback import STARTUP_SECONDS, LoopbackWeb
+from crawler.demo.loopback import STARTUP_SECONDS, LoopbackWeb
 
 __all__ = ["DemoWeb", "DemoWebError", "DOWNLOAD_TIMEOUT_SECONDS", "SLOW_TIMEOUT_SECONDS", "SLOW_PAGE_SECONDS"]
 

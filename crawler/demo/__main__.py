@@ -15,7 +15,7 @@ from pathlib import Path
 
 from crawler.demo.generator import DOWNLOAD_TIMEOUT_SECONDS, SLOW_PAGE_SECONDS, SLOW_TIMEOUT_SECONDS
 from crawler.demo.server import DemoServers
-from crawler.loopback import serve_until_stopped, write_atomically
+from crawler.demo.loopback import serve_until_stopped, write_atomically
 
 # Asia/Shanghai has had no daylight saving since 1991: a fixed offset needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8))

@@ -27,7 +27,7 @@ from crawler.demo.dns_server import DNSServer
 from crawler.demo.generator import RETRY_AFTER_SECONDS, GeneratedWeb, Ports, generate
 from crawler.demo.network import LOOPBACK_V4, LOOPBACK_V6
 from crawler.demo.sites import Resource, VirtualHost, request_key
-from crawler.loopback import BackgroundServer
+from crawler.demo.loopback import BackgroundServer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,0 +1,549 @@
+"""Links of a page, and the URL rules of the crawl (SPEC §6).
+
+Pure functions over text, without Scrapy: the spider calls them on every page, so they are on
+the hot path (lxml, one pass) and must survive whatever a government CMS serves.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from functools import lru_cache
+from html.parser import HTMLParser
+from typing import NamedTuple
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+from w3lib.url import canonicalize_url, safe_url_string
+
+from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
+from crawler.crawl.page_text import script_navigation
+
+# The attribute that carries the URL, per tag (SPEC §6).
+URL_ATTRIBUTES = {
+    "a": "href",
+    "area": "href",
+    "img": "src",
+    "link": "href",
+    "script": "src",
+    "iframe": "src",
+    "frame": "src",
+    # documents and media the page shows in place: attachments too (SPEC §6)
+    "embed": "src",
+    "object": "data",
+    "video": "src",
+    "audio": "src",
+    "source": "src",
+}
+_EMBEDDED_TAGS = {"img", "link", "script"}  # what the page loads itself, not links one follows
+_MEDIA_TAGS = {"embed", "object", "video", "audio", "source"}  # never a page to crawl
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    "pdf ofd ceb cebx caj txt csv rtf doc docx dot wps xls xlsx xlsm et ppt pptx pps dps "
+    "odt ods odp tif tiff zip rar 7z gz tgz bz2 xz tar mp3 mp4 avi wmv flv mov swf "
+    "exe msi apk".split()
+)
+RESOURCE_EXTENSIONS = frozenset(
+    "jpg jpeg png gif bmp webp svg ico css js mjs json woff woff2 ttf otf eot".split()
+)
+
+_TRIMMED = "".join(map(chr, range(0x21)))  # C0 controls and space: browsers trim them off URLs
+_REMOVED = dict.fromkeys(map(ord, "\t\n\r"))  # and drop these anywhere inside
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_ABSOLUTE_HTTP = re.compile(r"https?://", re.IGNORECASE)
+# Characters an XML tree cannot hold: libxml2 would turn them into U+FFFD, or give up.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Link]:
+    """Every link of the page, made absolute as a browser would request it, in document order.
+
+    `encoding` is the page's: browsers percent-encode the query in it (the path in UTF-8).
+    Links a browser does not request over HTTP (mailto:, tel:, javascript:, data:, a bare
+    #fragment, other schemes) are left out, and so are URLs nothing can request (a port out of
+    range). Never raises: from a broken document it returns what could be read.
+    """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    base_href, found = _scan(html)
+    base = page_url
+    if base_href is not None:
+        # The first <base href>, itself relative to the page; ignored when unusable, as browsers do.
+        base = _resolve(base_href, page_url, encoding) or page_url
+    plain_base = _plain_base(base)
+    resolved: dict[str, str | None] = {}  # navigation repeats the same hrefs many times
+    links: dict[Link, None] = {}  # an ordered set
+    for tag, href, text in found:
+        if href not in resolved:
+            resolved[href] = _resolve(href, base, encoding, plain_base)
+        url = resolved[href]
+        if url is not None:
+            links.setdefault(Link(url, text, tag, link_kind(url, tag)))
+    return list(links)
+
+
+# An absolute URL as extract_links gives them (no fragment, no tab or newline) in urlsplit's parts.
+_HTTP_URL = re.compile(r"[^:/?#]*://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
+
+
+def site_of(url: str) -> str:
+    """host[:port] of an absolute URL, lowercase, without the scheme's default port: what the
+    crawl compares to tell a unit's own pages (http://h.gov.cn:80/a.html is on h.gov.cn)."""
+    found = _HTTP_URL.match(url)
+    if found is None:
+        return ""
+    scheme = url.partition(":")[0].lower()
+    return found["netloc"].lower().rpartition("@")[2].removesuffix(_DEFAULT_PORTS.get(scheme, "\0"))
+
+
+def link_kind(url: str, tag: str) -> str:
+    """PAGE, RESOURCE or ATTACHMENT: decides how the link is checked, and whether it is crawled."""
+    if tag in _EMBEDDED_TAGS:
+        return RESOURCE
+    # String operations rather than urlsplit: this runs for every link of every page.
+    path = url.partition("://")[2].partition("?")[0].partition("#")[0]
+    name = path.partition("/")[2].rpartition("/")[2].partition(";")[0]
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension in ATTACHMENT_EXTENSIONS:
+        return ATTACHMENT
+    if extension in RESOURCE_EXTENSIONS or tag in _MEDIA_TAGS:
+        return RESOURCE
+    return PAGE
+
+
+def _resolve(href: str, base: str, encoding: str, plain_base: PlainBase | None = None) -> str | None:
+    """The URL a browser requests for `href` on a page at `base`, or None when it requests none."""
+    href = href.strip(_TRIMMED).translate(_REMOVED)
+    if not href or href.startswith("#"):
+        return None
+    scheme = _SCHEME.match(href)
+    if scheme and scheme[1].lower() not in ("http", "https"):
+        return None  # mailto:, tel:, javascript:, data: and the like
+    if plain_base is not None and scheme is None:
+        joined = _join_plain(href, plain_base)
+        if joined is not None:
+            return joined
+    try:
+        if not _ABSOLUTE_HTTP.match(href):
+            # Browsers read '\' as '/' in an http(s) path; urljoin must too, to resolve '..\x'.
+            cut = min((i for i in (href.find("?"), href.find("#")) if i >= 0), default=len(href))
+            href = urljoin(base, href[:cut].replace("\\", "/") + href[cut:])
+        try:
+            url = safe_url_string(href, encoding)
+        except UnicodeEncodeError:  # a character the page's encoding lacks: browsers use UTF-8
+            url = safe_url_string(href, "utf-8")
+    except ValueError:  # a port out of range or a broken IPv6 address: nothing to request
+        return None
+    url = url.partition("#")[0]
+    return url if url.startswith(("http://", "https://")) else None
+
+
+# Most hrefs need neither escaping nor dot-segment removal: those are joined by concatenation,
+# which gives what urljoin + safe_url_string give (tests/test_links.py checks that) in a tenth
+# of the time; every link of every page passes here.
+_PLAIN = re.compile(r"(?:[A-Za-z0-9\-._~/!$&()*+,=:@?]|%[0-9A-Fa-f]{2})*")
+# Paths that urljoin rewrites: dot segments, and empty segments (it drops those).
+_REWRITTEN_PATH = re.compile(r"(?:^|/)\.\.?(?:/|$)|//")
+
+
+class PlainBase(NamedTuple):
+    """A page URL split for joining plain hrefs: 'http://h/a/b.html?q' -> origin, folder, document."""
+
+    origin: str  # http://h
+    folder: str  # http://h/a/
+    document: str  # http://h/a/b.html
+
+
+def _plain_base(base: str) -> PlainBase | None:
+    """`base` split for `_join_plain`, or None when it is not plain enough to join by concatenation."""
+    scheme, separator, rest = base.partition("://")
+    if scheme not in ("http", "https") or not separator or not _PLAIN.fullmatch(rest):
+        return None
+    netloc, slash, path = rest.partition("/")
+    path = slash + path.partition("?")[0]
+    if not netloc or "?" in netloc or not path or _REWRITTEN_PATH.search(path):
+        return None
+    origin = _origin(scheme, netloc)
+    if origin is None:
+        return None
+    return PlainBase(origin, origin + path.rpartition("/")[0] + "/", origin + path)
+
+
+@lru_cache(maxsize=1024)
+def _origin(scheme: str, netloc: str) -> str | None:
+    """'scheme://host[:port]' as safe_url_string writes it (lowercase, IDNA); None for a bad port."""
+    try:
+        return safe_url_string(f"{scheme}://{netloc}/").removesuffix("/")
+    except ValueError:
+        return None
+
+
+def _join_plain(href: str, base: PlainBase) -> str | None:
+    """`href` (without a scheme) joined to `base` when it is plain, else None (urljoin's job)."""
+    if not _PLAIN.fullmatch(href) or _REWRITTEN_PATH.search(href.partition("?")[0]) or href.endswith("?"):
+        # (urljoin drops an empty query too)
+        return None
+    if href[0] == "/":
+        return base.origin + href
+    if href[0] == "?":
+        return base.document + href
+    return base.folder + href
+
+
+def _squash(text: str | None) -> str:
+    return " ".join(text.split()) if text else ""
+
+
+def _scan(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """The first <base href>, and (tag, raw URL, text) of every link element in document order."""
+    data = _XML_UNSAFE.sub("", html).encode("utf-8", "replace")  # 'replace': lone surrogates
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8",  # the page is decoded already: a <meta charset> must not re-decode it
+        recover=True,
+        huge_tree=True,  # long one-line pages and deep nesting beyond libxml2's default limits
+        remove_comments=True,
+        no_network=True,
+    )
+    try:
+        root = lxml.html.document_fromstring(data, parser=parser)
+    except lxml.etree.LxmlError:  # nothing but white space and comments
+        return None, []
+    if any(e.type == lxml.etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        # libxml2 stops reading at a nesting depth of a few thousand (thousands of unclosed
+        # <span>s on one broken list page): the rest of the links would be lost.
+        return _scan_without_depth_limit(html)
+    base_href = next((b.get("href") for b in root.iter("base") if b.get("href") is not None), None)
+    found = []
+    for element in root.iter(*URL_ATTRIBUTES, "select"):
+        if element.tag == "select":
+            onchange = element.get("onchange")
+            for option in element.iter("option"):
+                href = _dropdown_href(onchange, option.get("value"))
+                if href is not None:
+                    found.append(("option", href, _squash(option.text_content())))
+            continue
+        href = _scripted_href(element.tag, element.get(URL_ATTRIBUTES[element.tag]), element.get("onclick"))
+        if href is not None:
+            found.append((element.tag, href, _element_text(element)))
+    return base_href, found
+
+
+# A link dropdown ("友情链接"): a <select> whose onchange opens the chosen <option>'s value.
+_OPENS_CHOICE = re.compile(r"open\s*\(|location", re.IGNORECASE)
+_URL_LIKE = re.compile(r"https?://|\.{0,2}/", re.IGNORECASE)
+
+
+def _dropdown_href(onchange: str | None, value: str | None) -> str | None:
+    """The URL an <option> of a link dropdown leads to, else None (a form's select, a placeholder)."""
+    if not onchange or not value or not _OPENS_CHOICE.search(onchange):
+        return None
+    value = value.strip()
+    return value if _URL_LIKE.match(value) else None
+
+
+def _scripted_href(tag: str, href: str | None, onclick: str | None) -> str | None:
+    """The URL a link opens by script, when its href only runs it ("javascript:window.open('…')",
+    or "#" / "javascript:void(0)" with an onclick that sets location or opens a window); else its href."""
+    written = (href or "").strip()
+    if tag not in ("a", "area") or (written not in ("", "#") and not written.lower().startswith("javascript:")):
+        return href
+    opened = script_navigation(f"{href or ''} {onclick or ''}", new_windows=True)
+    return opened[0] if opened else href
+
+
+def _element_text(element) -> str:
+    """What the link says: an anchor's text, else the alt or title of its image, else its own."""
+    if element.tag == "a":
+        return _anchor_text(element)
+    return _alt_or_title(element.get)
+
+
+def _anchor_text(anchor) -> str:
+    if len(anchor) == 0:  # no child element: the common case, and the fast one
+        return _squash(anchor.text) or _alt_or_title(anchor.get)
+    texts: list[str] = []
+    image_texts: list[str] = []
+    for event, element in lxml.etree.iterwalk(anchor, events=("start", "end")):
+        if event == "end":
+            if element is not anchor:
+                texts.append(element.tail or "")
+        elif element is anchor:
+            texts.append(anchor.text or "")
+        elif element.tag == "a":
+            # libxml2 nests an unclosed <a> in the next one; browsers close it there.
+            break
+        elif isinstance(element.tag, str):  # not a processing instruction
+            texts.append(element.text or "")
+            if element.tag == "img":
+                image_texts.append(_alt_or_title(element.get))
+    return (
+        _squash("".join(texts))
+        or next((text for text in image_texts if text), "")
+        or _alt_or_title(anchor.get)
+    )
+
+
+def _alt_or_title(get) -> str:
+    return _squash(get("alt")) or _squash(get("title"))
+
+
+def _scan_without_depth_limit(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """_scan by the standard library's tokenizer, which keeps no tree and so has no depth limit."""
+    scanner = _LinkScanner()
+    try:
+        scanner.feed(_XML_UNSAFE.sub("", html))  # what the lxml path drops too: both read the same links
+        scanner.close()
+    except AssertionError:  # html.parser's reaction to some malformed <![ ... ]> sections
+        pass
+    scanner.close_anchor()
+    scanner.close_option()
+    return scanner.base_href, [tuple(item) for item in scanner.found]
+
+
+class _LinkScanner(HTMLParser):
+    """What _scan collects, gathered from html.parser's tag and text events."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.base_href: str | None = None
+        self.found: list[list[str]] = []  # [tag, href, text]; an open anchor's text comes later
+        self._anchor: tuple[int, list[str], list[str]] | None = None  # index, text, image texts
+        self._dropdown_onchange: str | None = None  # of the open <select>
+        self._option: tuple[int, list[str]] | None = None  # index, text of an open <option> link
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value for name, value in attrs if value is not None}
+        if tag == "base" and self.base_href is None:
+            self.base_href = attributes.get("href")
+        if tag == "a":
+            self.close_anchor()  # an <a> inside an <a> ends the first one, as in browsers
+        if tag == "img" and self._anchor is not None:
+            self._anchor[2].append(_alt_or_title(attributes.get))
+        if tag in ("select", "option"):
+            self._dropdown_option(tag, attributes)
+            return
+        href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get("onclick"))
+        if href is None:
+            return
+        self.found.append([tag, href, _alt_or_title(attributes.get)])
+        if tag == "a":
+            self._anchor = (len(self.found) - 1, [], [])
+
+    def _dropdown_option(self, tag: str, attributes: dict) -> None:
+        self.close_option()
+        if tag == "select":
+            self._dropdown_onchange = attributes.get("onchange")
+            return
+        href = _dropdown_href(self._dropdown_onchange, attributes.get("value"))
+        if href is not None:
+            self.found.append(["option", href, ""])
+            self._option = (len(self.found) - 1, [])
+
+    def handle_data(self, data):
+        if self._anchor is not None:
+            self._anchor[1].append(data)
+        if self._option is not None:
+            self._option[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self.close_anchor()
+        if tag in ("option", "select"):
+            self.close_option()
+        if tag == "select":
+            self._dropdown_onchange = None
+
+    def close_option(self):
+        if self._option is not None:
+            index, parts = self._option
+            self.found[index][2] = _squash("".join(parts))
+            self._option = None
+
+    def close_anchor(self):
+        if self._anchor is None:
+            return
+        index, parts, image_texts = self._anchor
+        own = self.found[index][2]
+        text = _squash("".join(parts)) or next((t for t in image_texts if t), "") or own
+        self.found[index][2] = text
+        self._anchor = None
+
+
+# --- canonical URLs -------------------------------------------------------------------------
+
+_SESSION_PATH_PARAM = re.compile(r";jsessionid=[^/;?#]*", re.IGNORECASE)
+_SESSION_KEYS = frozenset({"jsessionid", "phpsessid", "sessionid", "session_id"})
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+_CANONICAL_ROUNDS = 8
+
+
+@lru_cache(maxsize=65536)  # asked several times for every link of every page
+def canonical_url(url: str) -> str:
+    """The key of "fetched once per run": equal for URLs that name the same resource.
+
+    Lowercase scheme and host, no default port, no fragment, dot segments resolved, query sorted,
+    session ids dropped (a crawler without cookies gets a new one on every page, a classic trap).
+    Idempotent, and never raises: text that is no URL is returned trimmed.
+    """
+    # canonicalize_url is not idempotent on every input ('a%2ehttp://'), and dropping a session
+    # id can expose a dot segment ('/a/..;jsessionid=1/b') or normalising one reveal a session
+    # id (a tab inside '?\tsid=1'): repeat until nothing changes, one or two rounds in practice.
+    current = url.strip()
+    for _ in range(_CANONICAL_ROUNDS):
+        normalised = _canonical_once(current)
+        if normalised == current:
+            break
+        current = normalised
+    return current
+
+
+def _canonical_once(url: str) -> str:
+    try:
+        url = canonicalize_url(_without_session(url))
+    except ValueError:  # a port out of range, a broken IPv6 address
+        return url
+    scheme, _, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    default_port = _DEFAULT_PORTS.get(scheme)
+    if default_port and netloc.endswith(default_port):
+        url = f"{scheme}://{netloc.removesuffix(default_port)}{slash}{path}"
+    return url
+
+
+def _without_session(url: str) -> str:
+    path, mark, query = url.partition("?")
+    path = _SESSION_PATH_PARAM.sub("", path)
+    if query:
+        query, hash_mark, fragment = query.partition("#")
+        kept = [pair for pair in query.split("&") if not _is_session_key(pair.partition("=")[0])]
+        query = "&".join(kept) + hash_mark + fragment
+        mark = mark if query else ""
+    return path + mark + query
+
+
+def _is_session_key(key: str) -> bool:
+    key = unquote(key).lower()
+    return key in _SESSION_KEYS or key.startswith("aspsessionid")
+
+
+# --- traps and pagination -------------------------------------------------------------------
+
+MAX_URL_LENGTH = 2000
+MAX_PATH_SEGMENTS = 15
+MAX_SEGMENT_REPEATS = 2
+
+
+def is_trap_path(url: str) -> bool:
+    """A URL of an endless space: ever deeper relative paths ('a/b/a/b/a/b/'), or absurd length."""
+    if len(url) > MAX_URL_LENGTH:
+        return True
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a broken IPv6 host: no page to crawl there
+        return True
+    segments = [segment for segment in path.split("/") if segment]
+    if len(segments) > MAX_PATH_SEGMENTS:
+        return True
+    return any(count > MAX_SEGMENT_REPEATS for count in Counter(segments).values())
+
+
+# Pager link texts, once white space and brackets are stripped ('[下一页]', '下一页>>').
+_PAGER_WORDS = frozenset(
+    "下一页 上一页 下页 上页 前一页 后一页 尾页 末页 最后一页 next prev previous last".split()
+)
+_PAGER_DECORATION = re.compile(r"[\s\[\]【】()（）<>《》«»‹›|]+")
+_PAGER_ARROWS = re.compile(r"[<>«»‹›]{1,3}")
+_PAGE_NUMBER_TEXT = re.compile(r"第?(\d{1,4})页?")
+_PAGE_QUERY_KEYS = frozenset({"currentpage", "curpage", "page", "pageno", "pagenum", "pageindex"})
+# '302275-2.html' (the customs CMS), 'index_1.html' (TRS): page n of the list '<stem>.html'.
+# Page numbers have at most 4 digits; longer ones are article ids ('t20210101_4567890.html').
+_PAGE_EXTENSION = r"\.(?:s?html?|jsp|aspx?|php)"
+_NUMBERED_PAGE = re.compile(rf"(?P<stem>[\w.-]*?)[-_](?P<n>\d{{1,4}}){_PAGE_EXTENSION}", re.I)
+# The first page of a list: '<stem>.html', or the folder itself (an empty name).
+_LIST_PAGE = re.compile(rf"(?P<stem>[\w.-]*){_PAGE_EXTENSION}|", re.I)
+
+
+def is_pagination(link: Link, page_url: str) -> bool:
+    """Whether `link` turns a page of the list `page_url` is on (pagination is not a hop).
+
+    Recognised by its text (下一页, 尾页, », a bare page number), or by its URL: a page-number
+    query (currentPage=2, also on another path: /eportal/ui?pageId=<list id>&currentPage=2),
+    '<list>-<n>.html' / 'index_<n>.html' beside the list page, or back from there to the list's
+    first page. Only links on the same host count.
+    """
+    if link.tag not in ("a", "area"):
+        return False
+    page = _list_page(page_url)
+    if page is None:
+        return False
+    target = _HTTP_URL.fullmatch(link.url)  # urlsplit's parts, in a fraction of its time
+    if target is None or target["netloc"].lower() != page.netloc:
+        return False
+    label = _PAGER_DECORATION.sub("", link.text)
+    if label.lower() in _PAGER_WORDS or (not label and _PAGER_ARROWS.search(link.text)):
+        return True
+    query = target["query"] or ""
+    if query and _has_page_number(query) and (
+        target["path"] == page.path or page.folder_name in _query_values(query)
+    ):
+        return True
+    target_dir, _, target_name = target["path"].rpartition("/")
+    if target_dir != page.folder:
+        return False
+    numbered = _NUMBERED_PAGE.fullmatch(target_name)
+    if numbered and numbered["stem"] in page.list_stems:
+        return True  # page n of this list
+    if page.numbered:
+        first = _LIST_PAGE.fullmatch(target_name)
+        if first and (first["stem"] or "index") in page.list_stems:
+            return True  # from page n back to the first page of the list
+    number = _PAGE_NUMBER_TEXT.fullmatch(label)
+    if number:
+        # A bare "2" in a pager: its number must be in the URL, or it is a numbered list item.
+        return re.search(rf"(?<!\d){number[1]}(?!\d)", f"{target_name}?{query}") is not None
+    return False
+
+
+class _ListPage(NamedTuple):
+    """What is_pagination compares a page's links with, worked out once per page."""
+
+    netloc: str  # lowercase
+    path: str
+    folder: str  # the path up to the page's name
+    folder_name: str  # its last segment: the list id in '/<list id>/index.html'
+    list_stems: frozenset[str]  # names of the list's first page: index, the folder, the page's stem
+    numbered: bool  # the page is page n of a list ('302275-2.html')
+
+
+@lru_cache(maxsize=256)  # the links of one page come together
+def _list_page(page_url: str) -> _ListPage | None:
+    try:
+        page = urlsplit(page_url)
+    except ValueError:
+        return None
+    folder, _, name = page.path.rpartition("/")
+    folder_name = folder.rpartition("/")[2]
+    return _ListPage(page.netloc.lower(), page.path, folder, folder_name,
+                     frozenset({"index", folder_name, _stem(name)}), bool(_NUMBERED_PAGE.fullmatch(name)))
+
+
+def _stem(name: str) -> str:
+    """The list a page name belongs to: '302275-2.html' and '302275.html' -> '302275'."""
+    numbered = _NUMBERED_PAGE.fullmatch(name)
+    if numbered:
+        return numbered["stem"]
+    return name.rpartition(".")[0] or name
+
+
+def _has_page_number(query: str) -> bool:
+    return any(
+        key.lower() in _PAGE_QUERY_KEYS and value.isdigit()
+        for key, value in parse_qsl(query, keep_blank_values=True)
+    )
+
+
+def _query_values(query: str) -> set[str]:
+    return {value for _, value in parse_qsl(query, keep_blank_values=True)}

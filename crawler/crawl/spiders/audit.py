@@ -1,0 +1,635 @@
+"""The audit spider: every selected unit in one crawl, every distinct URL fetched once.
+
+Per unit: home page → disclosure column (by `disclosure_url` or link text) → in-scope pages
+within `max_depth` hops. Every link on every crawled page is checked; results, pages and the
+(page, target) edges go to the run store, and the checks run on those facts after the crawl.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, DownloadConnectionRefusedError,
+                               DownloadFailedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError)
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionClosed, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+
+from checks.dates import shanghai_now
+from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
+from checks.link_checks import PROBE_PATH, challenge_marker
+from crawler.crawl.cache import CACHE_META
+from crawler.sites import Unit
+from crawler.crawl.page_facts import PageAnalyzer
+from crawler.crawl.page_text import summarize
+from crawler.crawl.limits import limit_failure, response_notes
+from crawler.crawl.links import canonical_url, extract_links, is_pagination, is_trap_path, site_of
+from crawler.crawl.middlewares import PrivateAddressBlocked
+from crawler.crawl.store import ClaimStore, RunStore
+
+# Every status reaches the callbacks but the redirects, which RedirectMiddleware follows.
+HANDLED_STATUSES = [code for code in range(100, 600) if code not in (301, 302, 303, 307, 308)]
+TEXT_CHARS = 5000  # visible text kept per page: enough to recognise an error page
+DISCLOSURE_LINK_TEXTS = ("政府信息公开", "信息公开")
+HOME_SECTION, COLUMN_SECTION = "首页", "政府信息公开专栏"
+OVER_CAP = "over_cap"  # the role of a page fetched after the unit's page cap: checked, not crawled
+# Older sites show their home page or column as a frameset: the frames on the unit's own hosts
+# are read as part of it (the home's for its column link, the column's for its sections).
+FRAME_TAGS = ("frame", "iframe")
+HOME_FRAME, COLUMN_FRAME = "home_frame", "column_frame"
+COLUMN_ROLES = ("column", COLUMN_FRAME)  # pages whose links name the column's sections
+
+
+@dataclass
+class UnitCrawl:
+    """What the crawl learns about one unit as it goes."""
+
+    unit: Unit
+    hosts: set[str]  # host[:port] whose pages are in scope (crawler.crawl.links.site_of)
+    scope: str = "disclosure"  # the unit's scope, or "site" for a spot-checked URL without a column
+    pages_crawled: int = 0
+    pages_over_cap: int = 0
+    home: FetchResult | None = None
+    column_url: str | None = None
+    column: FetchResult | None = None
+    column_found_by: str = ""
+    public: bool = False
+    deferred_links: list[Link] = field(default_factory=list)  # home-page links checked last
+    home_framed: bool = False  # the home names no column but shows frames, read for it
+
+    def stats(self) -> dict:
+        return {
+            "pages_crawled": self.pages_crawled,
+            "pages_over_cap": self.pages_over_cap,
+            "home": self.home.__dict__ if self.home else None,
+            "column_url": self.column_url,
+            "column": self.column.__dict__ if self.column else None,
+            "column_found_by": self.column_found_by,
+            "public": self.public,
+            "scope": self.scope,
+        }
+
+
+@dataclass
+class Want:
+    """Why a URL is fetched as a page: the unit that crawls it, at which depth, in which section."""
+
+    unit_id: str
+    depth: int
+    section: str
+    role: str = "page"
+
+
+@dataclass(frozen=True)
+class ListRole:
+    """A page of a section's list; `first` for the section page the column links to."""
+
+    unit_id: str
+    section: str  # canonical name (rules.yaml)
+    name_on_page: str  # as the column names it: 现行有效规范性文件 says what the list must hold
+    first: bool = False
+
+
+def find_disclosure_link(links: list[Link]) -> Link | None:
+    """The home page's link to its disclosure column, by its text (SPEC §4)."""
+    for wanted in DISCLOSURE_LINK_TEXTS:
+        exact = [link for link in links if link.kind == PAGE and "".join(link.text.split()) == wanted]
+        if exact:
+            return exact[0]
+    for wanted in DISCLOSURE_LINK_TEXTS:
+        for link in links:
+            if link.kind == PAGE and wanted in "".join(link.text.split()):
+                return link
+    return None
+
+
+def failure_message(exc: BaseException) -> str:
+    """The technical reason of a failure, short: 'wrong version number', 'took longer than 3.0 seconds'."""
+    message = str(exc) or type(exc).__name__
+    ssl_reasons = re.findall(r"\('[^']*', '[^']*', '([^']+)'\)", message)
+    if ssl_reasons:
+        return "SSL: " + "; ".join(ssl_reasons)
+    return re.sub(r"^Getting \S+ ", "", message)
+
+
+def failure_causes(exc: BaseException) -> list[BaseException]:
+    """What Twisted saw behind a failed download: Scrapy wraps its ResponseFailed, whose reasons
+    hold the parse error or the lost connection."""
+    inner = exc.__cause__ if isinstance(exc, DownloadFailedError) and exc.__cause__ is not None else exc
+    return [reason.value for reason in getattr(inner, "reasons", [])]
+
+
+def failure_to_result(url: str, method: str, failure, redirects: list[str], maxsize: int) -> FetchResult:
+    """A download failure as a FetchResult with an error kind the checks explain."""
+    kind, message = limit_failure(failure.value, maxsize) or failure_kind(failure.value, redirects)
+    return FetchResult(url=url, method=method, final_url=redirects[-1] if redirects else url,
+                       redirects=redirects, error_kind=kind, error=message[:300],
+                       fetched_at=shanghai_now().isoformat(timespec="seconds"))
+
+
+def failure_kind(exc: BaseException, redirects: list[str]) -> tuple[str, str]:
+    """(error kind, technical message) of a download that failed for another reason than a limit."""
+    message = failure_message(exc)
+    causes = failure_causes(exc)
+    if causes:
+        message = "; ".join(f"{type(cause).__name__}: {cause}" for cause in causes)
+    if isinstance(exc, PrivateAddressBlocked):
+        return "private_address", message
+    if isinstance(exc, HttpError):
+        # Only redirects reach HttpError (every other status is handled): one RedirectMiddleware
+        # would not follow, to a file:, ftp: or other non-web address, or without a Location.
+        location = (exc.response.headers.get(b"Location") or b"").decode("latin-1")
+        return "bad_redirect", f"HTTP {exc.response.status} → {location or '(no Location)'}"
+    if isinstance(exc, IgnoreRequest) and "redirect" in message.lower():
+        return ("redirect_loop" if len(set(redirects)) < len(redirects) else "too_many_redirects"), message
+    if isinstance(exc, (CannotResolveHostError, DNSLookupError)):
+        return "dns", message
+    if isinstance(exc, (DownloadConnectionRefusedError, ConnectionRefusedError)):
+        return "refused", message
+    if isinstance(exc, (DownloadTimeoutError, TimeoutError, TCPTimedOutError)):
+        return "timeout", message
+    if "ssl" in repr(exc).lower() or "tls" in repr(exc).lower():
+        return "tls", message
+    if isinstance(exc, ResponseDataLossError):
+        return "data_loss", "body shorter than its Content-Length"
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile)):
+        return "bad_encoding", message  # HttpCompressionMiddleware could not decode the body
+    if causes and not all(isinstance(cause, ConnectionClosed) for cause in causes):
+        return "bad_response", message  # a status line or header Twisted cannot parse
+    if causes or "connection" in type(exc).__name__.lower() or "ResponseNeverReceived" in type(exc).__name__:
+        return "connection", message
+    return "other", message
+
+
+class AuditSpider(scrapy.Spider):
+    name = "audit"
+
+    def __init__(self, units: list[Unit], store: RunStore, analyzer: PageAnalyzer, scope_override: str | None = None,
+                 progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False,
+                 resume: bool = False, discover_only: bool = False, claims: ClaimStore | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.store = store
+        self.resume = resume
+        self.discover_only = discover_only  # `sites check`: home pages and their column links only
+        # worker processes of one run claim their link checks there, so each URL is fetched
+        # once per run whichever worker meets it first
+        self.claims = claims
+        self.analyzer = analyzer
+        self.progress = progress
+        # SPEC §3: a spot-checked URL whose home page has no disclosure column is crawled as a site.
+        self.site_when_no_column = site_when_no_column
+        self.units: dict[str, UnitCrawl] = {}
+        for unit in units:
+            scope = scope_override or unit.scope
+            self.units[unit.id] = UnitCrawl(unit, {site_of(unit.url)}, scope)
+        self.claimed: set[str] = set()  # canonical URLs already requested this run
+        self.wants: dict[str, Want] = {}  # canonical URL -> the crawl that parses it as a page
+        self.probed_hosts: set[str] = set()
+        # Disclosure roles learnt from the column and the lists, by canonical URL
+        self.list_pages: dict[str, ListRole] = {}
+        self.item_pages: dict[str, ListRole] = {}  # item page -> the list that carries it
+        self.transient: dict[str, tuple[Unit, str]] = {}  # failures awaiting their confirmation
+        self.confirmed: set[str] = set()
+        self.resource_keys: set[str] = set()  # URLs checked as resources (HEAD first)
+        self.counts = {"pages": 0, "links": 0, "problems": 0}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        return spider
+
+    async def start(self):
+        if self.resume:
+            for request in self._resume():
+                yield request
+        for state in self.units.values():
+            url = state.unit.url
+            key = canonical_url(url)
+            self.wants.setdefault(key, Want(state.unit.id, 0, HOME_SECTION, "home"))
+            if key not in self.claimed:
+                self.claimed.add(key)
+                yield self._request(url, state.unit, "GET", self.on_page, **{CACHE_META: True})
+
+    # --- requests -----------------------------------------------------------------------
+    def _request(self, url: str, unit: Unit, method: str, callback, **meta) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            method=method,
+            callback=callback,
+            errback=self.on_failure,
+            dont_filter=True,  # the spider deduplicates by canonical URL itself
+            meta={
+                "unit_id": unit.id,
+                "unit_host": urlsplit(unit.url).hostname,
+                "key": canonical_url(url),
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                **meta,
+            },
+        )
+
+    def _check(self, unit: Unit, link: Link):
+        """Request for checking a link that no one has claimed yet (None when claimed)."""
+        key = canonical_url(link.url)
+        if key in self.claimed:
+            return None
+        self.claimed.add(key)
+        if self.claims is not None and not self.claims.claim(key):
+            return None  # another worker of this run checks it
+        if link.kind == PAGE:
+            return self._request(link.url, unit, "GET", self.on_page)
+        self.resource_keys.add(key)
+        return self._request(link.url, unit, "HEAD", self.on_resource)
+
+    def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str, role: str = "page"):
+        """Ask for an in-scope page to be crawled; the request when it is new."""
+        key = canonical_url(link.url)
+        known = self.wants.get(key)
+        if known is not None:
+            if depth < known.depth and known.unit_id == state.unit.id:
+                known.depth, known.section = depth, section
+            return None
+        if is_trap_path(link.url):
+            return None
+        self.wants[key] = Want(state.unit.id, depth, section, role)
+        if key in self.claimed:
+            return None  # in flight as a link check: parsed when it arrives
+        self.claimed.add(key)
+        if self.claims is not None:
+            self.claims.claim(key)  # the unit's own page: fetched here whoever else links to it
+        return self._request(link.url, state.unit, "GET", self.on_page, **{CACHE_META: True})
+
+    # --- responses ----------------------------------------------------------------------
+    def on_page(self, response) -> list:
+        """A GET answer: record it as a link result, and crawl it when a unit wants this page.
+
+        Everything a page teaches is written before any request leaves, so that a crawl killed
+        at any moment can resume from the store (see `_resume`).
+        """
+        key = response.meta["key"]
+        result = self._result(response, "GET")
+        self._record(key, result, response.meta)
+        requests = list(self._maybe_probe(response, result))
+        want = self.wants.get(key)
+        if want is None:
+            return requests
+        state = self.units[want.unit_id]
+        if want.role == "home":
+            state.public = bool(response.meta.get("unit_public"))
+        self._note_role(state, want, key, response.url)
+        if result.status != 200 or result.challenge or not isinstance(response, TextResponse):
+            return requests
+        if want.role == "page" and state.pages_crawled >= state.unit.max_pages:
+            state.pages_over_cap += 1
+            self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, OVER_CAP, {})
+            return requests
+        # Pages of the unit's own hosts only (a redirect may have left them).
+        if site_of(response.url) not in state.hosts:
+            return requests
+        links = extract_links(response.text, response.url, response.encoding)
+        facts = {"title": result.title}
+        if want.role == "home":
+            facts["public"] = state.public
+        elif want.role != HOME_FRAME and state.scope == "disclosure":
+            facts.update(self._disclosure_facts(state, want, key, response, result))
+        self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, want.role, facts)
+        self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
+        self.store.tick()
+        requests += self._crawl_page(state, want, response.url, facts, links)
+        self._report_progress()
+        return requests
+
+    def _note_role(self, state: UnitCrawl, want: Want, key: str, url: str) -> None:
+        if want.role == "home":
+            state.home = self.store.result(key)
+            state.hosts.add(site_of(url))  # where the home page redirected to
+        elif want.role == "column":
+            state.column = self.store.result(key)
+
+    def _crawl_page(self, state: UnitCrawl, want: Want, url: str, facts: dict, links: list[Link]) -> list:
+        """Count the page as crawled and request what it leads to."""
+        state.pages_crawled += 1
+        self.counts["pages"] += 1
+        if want.role == "home":
+            return list(self._after_home(state, links))
+        if want.role == HOME_FRAME:
+            return list(self._after_home_frame(state, links))
+        return (list(self._want_list_pages(state, want, facts)) + list(self._column_frames(state, want, links))
+                + list(self._follow(state, want, url, links)))
+
+    def _resume(self) -> list:
+        """Re-derive what an interrupted run still has to do from the facts its store kept.
+
+        Every URL with a result is done; every crawled page is replayed in the order it was
+        crawled (roles, registries, its links), which requests exactly what is missing.
+        """
+        self.claimed.update(self.store.result_keys())
+        self.probed_hosts.update(self.store.baseline_hosts())
+        pages = self.store.crawled_pages()
+        for unit_id, key, _url, depth, section, role, _facts in pages:
+            self.wants[key] = Want(unit_id, depth, section, role)
+        requests = []
+        for unit_id, key, url, depth, section, role, facts in pages:
+            state, want = self.units[unit_id], self.wants[key]
+            if role == OVER_CAP:
+                state.pages_over_cap += 1
+                continue
+            if role == "home":
+                state.public = bool(facts.get("public"))
+            self._note_role(state, want, key, url)
+            self._register_roles(unit_id, key, facts)
+            requests += self._crawl_page(state, want, url, facts, self.store.page_links(unit_id, url))
+        for state in self.units.values():  # homes and columns that answered no page (an error, a challenge)
+            state.home = state.home or self.store.result(canonical_url(state.unit.url))
+            if state.column_url:
+                state.column = state.column or self.store.result(canonical_url(state.column_url))
+        for key, result in self.store.results():
+            if is_transient(result):
+                want = self.wants.get(key)
+                unit = self.units[want.unit_id].unit if want else next(iter(self.units.values())).unit
+                self.transient[key] = (unit, result.url)
+        self.counts["links"] = len(self.claimed)
+        return requests
+
+    def _disclosure_facts(self, state: UnitCrawl, want: Want, key: str, response, result: FetchResult) -> dict:
+        """Facts of the page's disclosure role: the column's sections, a list's entries, an item's metadata."""
+        html, url, unit_id = response.text, response.url, state.unit.id
+        facts: dict = {}
+        if want.role in COLUMN_ROLES:
+            facts["column"] = self.analyzer.column(html, url)
+            self._register_roles(unit_id, key, facts)
+        role = self.list_pages.get(key)
+        if role is not None:
+            facts["list"] = self.analyzer.list_page(html, url, role.first)
+            facts["section"] = role.section
+        if key in self.item_pages:
+            facts.update(self.analyzer.item(html))
+            facts["listed_in"] = [self.item_pages[key].section, self.item_pages[key].name_on_page]
+        findings = self.analyzer.regulation_findings(unit_id, url, result.title, result.heading, html)
+        if findings:
+            facts["findings"] = findings
+        self._register_roles(unit_id, key, facts)
+        return facts
+
+    def _register_roles(self, unit_id: str, key: str, facts: dict) -> None:
+        """What a column or list page says about other pages: section lists, their pages, their items."""
+        for name, ref in facts.get("column", {}).get("sections", {}).items():
+            if ref and ref[1]:
+                self.list_pages.setdefault(canonical_url(ref[1]), ListRole(unit_id, name, ref[0], first=True))
+        role = self.list_pages.get(key)
+        if role is None or "list" not in facts:
+            return
+        for page_url in facts["list"]["pages"]:
+            self.list_pages.setdefault(canonical_url(page_url), ListRole(role.unit_id, role.section, role.name_on_page))
+        for _title, item_url, _date in facts["list"]["items"]:
+            self.item_pages.setdefault(canonical_url(item_url), role)
+
+    def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict):
+        """Every page of a section's list is crawled, whatever the depth: pagination is not a hop."""
+        for page_url in facts.get("list", {}).get("pages", []):
+            request = self._want_page(state, Link(page_url, "", "a", PAGE), want.depth, want.section)
+            if request is not None:
+                yield request
+
+    def _after_home(self, state: UnitCrawl, links: list[Link]):
+        unit = state.unit
+        column_url = unit.disclosure_url
+        state.column_found_by = "disclosure_url"
+        if column_url is None and state.scope == "disclosure":
+            link = find_disclosure_link(links)
+            column_url = link.url if link else None
+            state.column_found_by = f"链接文字“{link.text}”" if link else ""
+            frames = [] if link else list(self._frames_of(state, links, HOME_FRAME))
+            if frames:  # the column link may stand in a frame: decided when they are read
+                state.home_framed = True
+                if not self.discover_only:
+                    state.deferred_links = links
+                yield from frames
+                return
+            if link is None and self.site_when_no_column:
+                state.scope = "site"
+        if state.scope == "site":
+            yield from self._home_as_site(state, links)
+            return
+        # Home-page links are checked after the crawl, so that pages the column also links
+        # are fetched once, as pages.
+        if not self.discover_only:
+            state.deferred_links = links
+        yield from self._enter_column(state, column_url)
+
+    def _home_as_site(self, state: UnitCrawl, links: list[Link]):
+        """The home's links followed as a site's (scope site, or a spot check without a column)."""
+        state.scope, state.column_found_by = "site", ""
+        yield from self._follow(state, Want(state.unit.id, 0, HOME_SECTION, "home"), state.unit.url, links)
+
+    def _after_home_frame(self, state: UnitCrawl, links: list[Link]):
+        """A frame of a home page that names no column: its links are the home's, the column link among them."""
+        if not self.discover_only:
+            state.deferred_links += links
+        if state.column_url is not None:
+            return
+        link = find_disclosure_link(links)
+        if link is None:
+            yield from self._frames_of(state, links, HOME_FRAME)  # a frameset inside the frame
+            return
+        state.column_found_by = f"首页框架内链接文字“{link.text}”"
+        yield from self._enter_column(state, link.url)
+
+    def _enter_column(self, state: UnitCrawl, column_url: str | None):
+        unit = state.unit
+        state.column_url = column_url
+        if self.discover_only or column_url is None:
+            return
+        state.hosts.add(site_of(column_url))
+        key = canonical_url(column_url)
+        self.wants[key] = Want(unit.id, 0, COLUMN_SECTION, "column")
+        if key not in self.claimed:
+            self.claimed.add(key)
+            yield self._request(column_url, unit, "GET", self.on_page, **{CACHE_META: True})
+
+    def _frames_of(self, state: UnitCrawl, links: list[Link], role: str):
+        """Requests for the frames a page shows from the unit's own hosts, read in `role`."""
+        section = HOME_SECTION if role == HOME_FRAME else COLUMN_SECTION
+        for link in links:
+            if link.tag in FRAME_TAGS and link.kind == PAGE and site_of(link.url) in state.hosts:
+                request = self._want_page(state, link, 0, section, role)
+                if request is not None:
+                    yield request
+
+    def _column_frames(self, state: UnitCrawl, want: Want, links: list[Link]):
+        if want.role in COLUMN_ROLES:
+            yield from self._frames_of(state, links, COLUMN_FRAME)
+
+    def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
+        for link in links:
+            request = None
+            in_scope = link.kind == PAGE and site_of(link.url) in state.hosts
+            if in_scope:
+                paginated = is_pagination(link, page_url)
+                depth = want.depth if paginated else want.depth + 1
+                section = want.section
+                if want.role in COLUMN_ROLES and not paginated and link.text:
+                    section = link.text[:30]
+                if depth <= state.unit.max_depth:
+                    request = self._want_page(state, link, depth, section)
+            if request is None:
+                request = self._check(state.unit, link)
+            if request is not None:
+                yield request
+
+    def on_resource(self, response):
+        """Answer to a HEAD (or the GET fallback) for an attachment, image, stylesheet or script."""
+        key = response.meta["key"]
+        result = self._result(response, response.request.method)
+        refused = result.status is not None and result.status >= 400 and not result.challenge
+        if response.request.method == "HEAD" and refused:
+            yield self._get_after_head(response.request)
+            return
+        self._record(key, result, response.meta)
+        self.store.tick()
+
+    def _get_after_head(self, request) -> scrapy.Request:
+        # Servers that refuse HEAD (405/501) or mishandle it get a GET; only the headers are read.
+        unit = self.units[request.meta["unit_id"]].unit
+        url = request.meta.get("redirect_urls", [request.url])[0]
+        return self._request(url, unit, "GET", self.on_resource, headers_only=True)
+
+    def on_failure(self, failure):
+        request = failure.request
+        meta = request.meta
+        if request.method == "HEAD" and not isinstance(failure.value, PrivateAddressBlocked):
+            yield self._get_after_head(request)
+            return
+        url = meta.get("redirect_urls", [request.url])[0]
+        redirects = list(meta.get("redirect_urls", []))
+        if redirects:
+            redirects.append(request.url)
+        result = failure_to_result(url, request.method, failure, redirects, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        self._record(meta["key"], result, meta)
+        want = self.wants.get(meta["key"])
+        if want is not None:
+            self._note_role(self.units[want.unit_id], want, meta["key"], url)
+        self.store.tick()
+
+    def on_probe(self, response):
+        self.store.put_baseline(response.meta["probe_host"], self._result(response, "GET"))
+
+    def on_probe_failure(self, failure):
+        self.store.put_baseline(failure.request.meta["probe_host"],
+                                failure_to_result(failure.request.url, "GET", failure, [],
+                                                  self.settings.getint("DOWNLOAD_MAXSIZE")))
+
+    # --- facts --------------------------------------------------------------------------
+    def _result(self, response, method: str) -> FetchResult:
+        redirects = list(response.meta.get("redirect_urls", []))
+        url = redirects[0] if redirects else response.url
+        if redirects:
+            redirects.append(response.url)
+        title = heading = text = body = ""
+        if isinstance(response, TextResponse):
+            body = response.text
+            title, heading, text = summarize(body, TEXT_CHARS)
+        return FetchResult(
+            url=url,
+            method=method,
+            status=response.status,
+            final_url=response.url,
+            redirects=redirects,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+            title=title[:200],
+            heading=heading[:200],
+            text=text,
+            challenge=challenge_marker(response.status, body),
+            attempts=1 + response.meta.get("retry_times", 0),
+            fetched_at=shanghai_now().isoformat(timespec="seconds"),
+            headers={name: response.headers.get(name).decode("latin-1")
+                     for name in EVIDENCE_HEADERS if response.headers.get(name)},
+            body_sha256=hashlib.sha256(response.body).hexdigest() if response.body else "",
+            notes=response_notes(response, self.settings.getint("DOWNLOAD_WARNSIZE")),
+        )
+
+    def _record(self, key: str, result: FetchResult, meta: dict) -> None:
+        self.store.put_result(key, result)
+        if is_transient(result) and key not in self.confirmed:
+            self.transient[key] = (self.units[meta["unit_id"]].unit, result.url)
+        self.counts["links"] += 1
+        if result.error_kind or (result.status or 0) >= 400:
+            self.counts["problems"] += 1
+        self._report_progress()
+
+    def _maybe_probe(self, response, result: FetchResult):
+        """Fetch the host's fixed non-existent path once: its answer is the host's error baseline."""
+        if result.status != 200 or "html" not in result.content_type.lower():
+            return
+        parts = urlsplit(response.url)
+        host = parts.netloc.lower()
+        if host in self.probed_hosts:
+            return
+        self.probed_hosts.add(host)
+        unit = self.units[response.meta["unit_id"]].unit
+        yield scrapy.Request(
+            urlunsplit((parts.scheme, parts.netloc, PROBE_PATH, "", "")),
+            callback=self.on_probe,
+            errback=self.on_probe_failure,
+            dont_filter=True,
+            meta={"probe_host": host, "unit_host": urlsplit(unit.url).hostname,
+                  "handle_httpstatus_list": HANDLED_STATUSES, "dont_retry": True},
+        )
+
+    def _report_progress(self) -> None:
+        if self.progress is not None:
+            self.progress(dict(self.counts))
+
+    # --- end of the crawl ---------------------------------------------------------------
+    def on_idle(self, spider=None):
+        """First the deferred home-page links, then one confirmation of each transient failure."""
+        scheduled = False
+        for state in self.units.values():
+            if state.home_framed and state.column_url is None and self.site_when_no_column and state.scope != "site":
+                scheduled |= self._crawl_as_site(state)
+            links, state.deferred_links = state.deferred_links, []
+            for link in links:
+                request = self._check(state.unit, link)
+                if request is not None:
+                    self.crawler.engine.crawl(request)
+                    scheduled = True
+        if not scheduled:
+            scheduled = self._confirm_transient_failures()
+        self.store.commit()
+        if scheduled:
+            raise DontCloseSpider
+
+    def _crawl_as_site(self, state: UnitCrawl) -> bool:
+        """A spot-checked home whose frames named no column either: crawled as a site (SPEC §3)."""
+        links, state.deferred_links = state.deferred_links, []
+        requests = list(self._home_as_site(state, links))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        return bool(requests)
+
+    def _confirm_transient_failures(self) -> bool:
+        """Timeouts, connection errors and 5xx get one more attempt before they become findings."""
+        pending, self.transient = self.transient, {}
+        for key, (unit, url) in pending.items():
+            self.confirmed.add(key)
+            if key in self.resource_keys:
+                request = self._request(url, unit, "GET", self.on_resource, headers_only=True)
+            else:
+                request = self._request(url, unit, "GET", self.on_page)
+            self.crawler.engine.crawl(request)
+        return bool(pending)
+
+    def on_closed(self, spider=None, reason: str = ""):
+        for unit_id, state in self.units.items():
+            stats = state.stats()
+            stats["close_reason"] = reason
+            self.store.put_unit(unit_id, stats)
+        self.store.commit()

@@ -1,0 +1,195 @@
+"""After the crawl: run the checks over the facts in the run store, unit by unit."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import date
+from urllib.parse import urlsplit
+
+from checks.crawl_checks import crawl_limit_finding, hidden_by_limits, limit_stats, site_findings, undecodable_note
+from checks.facts import FetchResult
+from checks.findings import Finding
+from checks.ipv6 import IPv6Report
+from checks.link_checks import link_findings
+from checks.metadata import is_current_column, metadata_findings
+from checks.rules import LIST, Rules
+from checks.sections import ListItem, SectionFacts, section_findings
+from checks.wrong_link import wrong_link_detail
+from crawler import settings
+from crawler.sites import Unit
+from crawler.outcome.history import Resolved, Seen
+from crawler.crawl.links import canonical_url
+from crawler.crawl.page_facts import findings_from
+from crawler.crawl.store import RunStore
+
+DEADLINE_REASONS = {"closespider_timeout": "达到运行时限（--deadline）"}
+
+
+@dataclass
+class UnitReport:
+    unit: Unit
+    findings: list[Finding]
+    pages_crawled: int
+    links_checked: int
+    crawl_complete: bool
+    crawl_notes: str
+    reachable: bool
+    stats: dict = field(default_factory=dict)
+    crawled_pages: set[str] = field(default_factory=set)
+    # filled from the history: each finding with first_seen/state, and what was fixed since
+    rows: list[Seen] = field(default_factory=list)
+    resolved: list[Resolved] = field(default_factory=list)
+
+
+def _fetch(data: dict | None) -> FetchResult | None:
+    return FetchResult(**data) if data else None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks need beyond the run store: the day, the rules, the other units."""
+
+    today: date
+    rules: Rules
+    unit_hosts: dict[str, str]  # host[:port] of every unit's home -> unit name (wrong_link)
+
+
+def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report | None = None) -> UnitReport:
+    stats = store.unit(unit.id)
+    home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
+    scope = stats.get("scope", unit.scope)
+    findings = site_findings(unit.id, unit.url, home, stats.get("column_url"), column, scope == "disclosure")
+    reachable = not any(f.check == "site_unreachable" and f.page_url == unit.url for f in findings)
+    blocked = any(f.check == "link_blocked" for f in findings)
+    pages = store.pages(unit.id)
+    if scope == "disclosure" and home is not None and not findings:
+        findings += disclosure_findings(unit, stats, pages, context)
+    own_host = urlsplit(unit.url).netloc.lower()
+    others = {host: name for host, name in context.unit_hosts.items() if host != own_host}
+    # carried links come grouped by target: small caches read each result and judge each text once
+    result_of = lru_cache(maxsize=64)(lambda url: store.result(canonical_url(url)))
+    wrong_link = lru_cache(maxsize=256)(
+        lambda text, url: wrong_link_detail(text, own_host, result_of(url), others, unit.name, context.rules))
+    findings += link_findings(
+        unit.id,
+        store.carried_links(unit.id),
+        result_of,
+        lru_cache(maxsize=64)(store.baseline),
+        public_site=bool(stats.get("public")),
+        wrong_link=lambda link, result: wrong_link(link.text, link.url),
+    )
+    if ipv6 is not None:
+        findings += ipv6.findings(unit.id, unit.url)
+        stats["ipv6_verdict"] = ipv6.verdict
+        stats["ipv6_link_share"] = ipv6.link_share
+    targets = unit_targets(store, unit, home, column)
+    limits = []
+    if stats.get("pages_over_cap"):
+        limits.append(f"达到页面上限 max_pages={unit.max_pages}，{stats['pages_over_cap']} 个页面只检查了链接、未抓取其内容")
+    if stats.get("close_reason") in DEADLINE_REASONS:
+        limits.append(DEADLINE_REASONS[stats["close_reason"]])
+    limits += hidden_by_limits(targets, settings.DOWNLOAD_MAXSIZE, settings.URLLENGTH_LIMIT)
+    stats["limits"] = limit_stats(targets)
+    if stats.get("pages_over_cap"):
+        stats["limits"]["max_pages"] = stats["pages_over_cap"]
+    limit = crawl_limit_finding(unit.id, unit.url, limits)
+    if limit is not None:
+        findings.append(limit)
+    notes = list(limits)
+    undecodable = undecodable_note(targets)
+    if undecodable:
+        notes.append(undecodable)
+    if blocked:
+        notes.append("站点被防火墙验证拦截")
+    if not reachable:
+        notes.append("站点无法访问")
+    if stats.get("column_found_by"):
+        notes.append(f"政府信息公开专栏：{stats['column_url']}（{stats['column_found_by']}）")
+    findings.sort(key=Finding.sort_key)
+    return UnitReport(
+        unit=unit,
+        findings=findings,
+        pages_crawled=stats.get("pages_crawled", 0),
+        links_checked=store.links_checked(unit.id),
+        crawl_complete=reachable and not blocked and not limits,
+        crawl_notes="；".join(notes),
+        reachable=reachable,
+        stats=stats,
+        crawled_pages={url for url, *_ in pages} | ({unit.url} if reachable else set()),
+    )
+
+
+def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None,
+                 column: FetchResult | None) -> list[tuple[str, FetchResult]]:
+    """(url, result) of the unit's home, column and distinct targets that failed or carry a note:
+    what the limit statistics read. Plain successes are left out, so memory stays small."""
+    targets = {unit.url: home} if home else {}
+    if column is not None:
+        targets[column.url] = column
+    for url, result in store.failed_or_noted_targets(unit.id):
+        targets.setdefault(url, result)
+    return list(targets.items())
+
+
+def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) -> list[Finding]:
+    """Sections of the column, metadata of its items, regulation texts on its pages."""
+    findings: list[Finding] = []
+    column_facts = column_facts_of(pages)
+    column_url = stats.get("column_url")
+    if column_url is None:
+        return section_findings(unit.id, None, {}, context.today, context.rules, home_url=unit.url)
+    if column_facts is not None:
+        sections = gather_sections(column_facts["sections"], pages)
+        findings += section_findings(unit.id, column_url, sections, context.today, context.rules,
+                                     column_link_texts=column_facts["link_texts"], home_url=unit.url)
+    for url, _depth, _section, _role, facts in pages:
+        if "metadata" in facts and _discloses_documents(facts["listed_in"][0], context.rules):
+            findings += metadata_findings(unit.id, url, facts.get("title", ""), facts["metadata"], context.rules,
+                                          is_current_column(facts["listed_in"][1], context.rules))
+        findings += findings_from(facts)
+    return findings
+
+
+def column_facts_of(pages: list) -> dict | None:
+    """The sections and link texts of the column page, with those of the frames it shows (a
+    frameset column keeps its menu in one of them); None when the column was not crawled."""
+    parts = [facts["column"] for _, _, _, _, facts in pages if "column" in facts]
+    if not parts:
+        return None
+    sections: dict = {}
+    for part in parts:  # the column page first: it was crawled before its frames
+        for name, ref in part["sections"].items():
+            if sections.get(name) is None:
+                sections[name] = ref
+    return {"sections": sections, "link_texts": [text for part in parts for text in part["link_texts"]]}
+
+
+def _discloses_documents(section: str, rules: Rules) -> bool:
+    """Items of the required list sections are disclosed documents with core metadata; news is not."""
+    rule = rules.section(section)
+    return rule is not None and rule.required and rule.kind == LIST
+
+
+def gather_sections(named: dict, pages: list) -> dict[str, SectionFacts | None]:
+    """Each section the column names, with the entries of every crawled page of its list.
+
+    A section whose list could not be crawled (a broken link, another host) concludes nothing:
+    it is given as an article, which is never empty nor stale.
+    """
+    lists: dict[str, list[dict]] = {}
+    for _url, _depth, _section, _role, facts in pages:
+        if "list" in facts:
+            lists.setdefault(facts["section"], []).append(facts["list"])
+    sections: dict[str, SectionFacts | None] = {}
+    for canonical, ref in named.items():
+        if ref is None:
+            sections[canonical] = None
+            continue
+        name_on_page, url = ref
+        seen = lists.get(canonical, [])
+        items = [ListItem(title, item_url, date.fromisoformat(day) if day else None)
+                 for page in seen for title, item_url, day in page["items"]]
+        unique = list({item.url: item for item in items}.values())
+        is_article = not seen or any(page.get("is_article") for page in seen)
+        sections[canonical] = SectionFacts(canonical, url, name_on_page, is_article, unique)
+    return sections

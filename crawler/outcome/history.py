@@ -1,0 +1,363 @@
+"""Run history in SQLite (`OUT/history.sqlite`): runs, findings by stable fingerprint, first/last seen.
+
+It answers, for each finding of a run, since when it is known (`first_seen`) and whether it is
+`new`, `persisting` or `accepted` by an inspector, and which findings of the unit's previous run
+are gone (`resolved`). A finding is resolved only when the unit's crawl was complete and the page
+that carried it was crawled again (SPEC §9): an unreachable, blocked or cut-short unit resolves
+nothing.
+
+Each finished run also keeps what it reported, in full (every finding with its evidence, each
+unit's crawl numbers, run.json), so `report RUN` rebuilds a run folder without crawling, long
+after the folder itself was pruned.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from checks.findings import CATALOG, Finding
+
+if TYPE_CHECKING:
+    from crawler.outcome.assess import UnitReport
+
+# Checks whose identity is the (page, target) pair alone: their detail (a status, an error
+# message) may change from night to night without making it another finding.
+LINK_CHECKS = {"broken_link", "soft_404", "wrong_link"}
+
+# The UnitReport.stats the reports show; the rest is crawl bookkeeping.
+REPORT_STATS = ("ipv6_verdict", "ipv6_link_share")
+
+MIGRATIONS = [
+    # 1: runs, findings and the findings each run reported
+    """
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY, started TEXT NOT NULL, ended TEXT, today TEXT NOT NULL,
+        status TEXT NOT NULL, command TEXT NOT NULL DEFAULT '');
+    CREATE TABLE findings (
+        fingerprint TEXT PRIMARY KEY, unit_id TEXT NOT NULL, check_code TEXT NOT NULL,
+        page_url TEXT NOT NULL, target_url TEXT NOT NULL, detail TEXT NOT NULL,
+        first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, resolved_on TEXT);
+    CREATE TABLE run_units (
+        run_id TEXT NOT NULL, unit_id TEXT NOT NULL, complete INTEGER NOT NULL,
+        PRIMARY KEY (run_id, unit_id));
+    CREATE TABLE run_findings (
+        run_id TEXT NOT NULL, unit_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        PRIMARY KEY (run_id, fingerprint));
+    """,
+    # 2: what each run reported, in full (report RUN), and the findings inspectors accepted
+    """
+    ALTER TABLE runs ADD COLUMN info TEXT;
+    ALTER TABLE run_units ADD COLUMN report TEXT;
+    CREATE TABLE run_rows (
+        run_id TEXT NOT NULL, unit_id TEXT NOT NULL, position INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL, check_code TEXT NOT NULL, state TEXT NOT NULL,
+        first_seen TEXT NOT NULL, row TEXT NOT NULL,
+        PRIMARY KEY (run_id, unit_id, position));
+    CREATE INDEX run_rows_by_fingerprint ON run_rows (fingerprint, run_id);
+    CREATE TABLE acceptances (
+        fingerprint TEXT PRIMARY KEY, unit_id TEXT NOT NULL, reason TEXT NOT NULL,
+        until TEXT, accepted_at TEXT NOT NULL);
+    """,
+]
+
+TREND_RUNS = 30
+
+
+class HistoryError(Exception):
+    """A run or finding the history does not know, or not uniquely; one line."""
+
+
+def stable_detail(finding: Finding) -> str:
+    """The part of the detail that names what is wrong (a section, a host), not how it looks tonight."""
+    if finding.check in LINK_CHECKS:
+        return ""
+    return re.split(r"[：:，,（(\s]", finding.detail, maxsplit=1)[0]
+
+
+def fingerprint(finding: Finding) -> str:
+    key = "\x1f".join((finding.unit_id, finding.check, finding.page_url, finding.target_url, stable_detail(finding)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """An inspector's decision that a finding is a false positive or tolerated, until a day or for good."""
+
+    reason: str
+    until: str | None  # YYYY-MM-DD, the last day it holds; None: until accepted again with a date
+    accepted_at: str
+
+    def holds_on(self, day: str) -> bool:
+        return self.until is None or day <= self.until
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A finding of this run with its history."""
+
+    finding: Finding
+    fingerprint: str
+    first_seen: str
+    state: str  # new | persisting | accepted
+    acceptance: Acceptance | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A finding of an earlier run that is gone, as it was last reported."""
+
+    finding: Finding
+    fingerprint: str
+    first_seen: str
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: str
+    today: str
+    open_by_severity: dict[str, int]  # high | medium | low -> findings in the unit CSVs
+    new: int
+    resolved: int
+    accepted: int
+
+    @property
+    def open(self) -> int:
+        return sum(self.open_by_severity.values())
+
+
+class History:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        """Each migration and its version number in one transaction: a crash leaves the old schema."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    def begin_run(self, run_id: str, started: str, today: date, command: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO runs (run_id, started, ended, today, status, command) "
+                            "VALUES (?, ?, NULL, ?, 'running', ?)", (run_id, started, today.isoformat(), command))
+
+    def end_run(self, run_id: str, ended: str, status: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE runs SET ended = ?, status = ? WHERE run_id = ?", (ended, status, run_id))
+
+    def unfinished_runs(self) -> list[tuple[str, str, str]]:
+        """(run id, started, command) of runs that never ended, newest first."""
+        return self.db.execute(
+            "SELECT run_id, started, command FROM runs WHERE status = 'running' ORDER BY run_id DESC"
+        ).fetchall()
+
+    def record_unit(
+        self, run_id: str, today: date, unit_id: str, findings: list[Finding], complete: bool, crawled_pages: set[str]
+    ) -> tuple[list[Seen], list[Resolved]]:
+        """Store this run's findings of a unit; return them with their history, and what was fixed."""
+        day = today.isoformat()
+        seen: list[Seen] = []
+        current: set[str] = set()
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO run_units (run_id, unit_id, complete) VALUES (?, ?, ?)",
+                            (run_id, unit_id, int(complete)))
+            self.db.execute("DELETE FROM run_findings WHERE run_id = ? AND unit_id = ?", (run_id, unit_id))
+            for finding in findings:
+                print_ = fingerprint(finding)
+                if print_ in current:
+                    continue
+                current.add(print_)
+                row = self.db.execute(
+                    "SELECT first_seen, resolved_on FROM findings WHERE fingerprint = ?", (print_,)
+                ).fetchone()
+                if row is None or row[1] is not None:  # never seen, or seen again after a fix
+                    first_seen, state = day, "new"
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                        (print_, unit_id, finding.check, finding.page_url, finding.target_url, finding.detail, day, day),
+                    )
+                else:
+                    first_seen = row[0]
+                    state = "persisting" if self._reported_before(print_, run_id) else "new"
+                    self.db.execute("UPDATE findings SET last_seen = ?, detail = ? WHERE fingerprint = ?",
+                                    (day, finding.detail, print_))
+                self.db.execute("INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)", (run_id, unit_id, print_))
+                acceptance = self.acceptance(print_)
+                if acceptance is not None and acceptance.holds_on(day):
+                    seen.append(Seen(finding, print_, first_seen, "accepted", acceptance))
+                else:
+                    seen.append(Seen(finding, print_, first_seen, state))
+            resolved = self._resolve(unit_id, current, complete, crawled_pages, day)
+        return seen, resolved
+
+    def _reported_before(self, print_: str, run_id: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM run_findings WHERE fingerprint = ? AND run_id < ? LIMIT 1", (print_, run_id)
+        ).fetchone() is not None
+
+    def _resolve(self, unit_id: str, current: set[str], complete: bool, crawled_pages: set[str],
+                 day: str) -> list[Resolved]:
+        """Open findings of the unit that this complete crawl no longer sees on a page it crawled again."""
+        if not complete:
+            return []
+        rows = self.db.execute(
+            "SELECT fingerprint, check_code, page_url, target_url, detail, first_seen FROM findings "
+            "WHERE unit_id = ? AND resolved_on IS NULL",
+            (unit_id,),
+        ).fetchall()
+        resolved = []
+        for print_, check, page_url, target_url, detail, first_seen in rows:
+            if print_ in current or page_url not in crawled_pages:
+                continue
+            self.db.execute("UPDATE findings SET resolved_on = ? WHERE fingerprint = ?", (day, print_))
+            last = self._last_reported(print_) or Finding(unit_id, check, page_url, detail, target_url=target_url)
+            resolved.append(Resolved(last, print_, first_seen))
+        return resolved
+
+    def _last_reported(self, print_: str) -> Finding | None:
+        """The finding as the newest stored run reported it (link text, status, evidence included)."""
+        row = self.db.execute(
+            "SELECT row FROM run_rows WHERE fingerprint = ? AND state != 'resolved' ORDER BY run_id DESC LIMIT 1",
+            (print_,),
+        ).fetchone()
+        return Finding(**json.loads(row[0])["finding"]) if row else None
+
+    # --- accepted findings ----------------------------------------------------------------
+    def acceptance(self, print_: str) -> Acceptance | None:
+        row = self.db.execute("SELECT reason, until, accepted_at FROM acceptances WHERE fingerprint = ?",
+                              (print_,)).fetchone()
+        return Acceptance(*row) if row else None
+
+    def accept(self, unit_id: str, prefix: str, reason: str, until: date | None, accepted_at: str) -> Finding:
+        """Accept the unit's finding whose fingerprint starts with `prefix`; accepting again replaces it."""
+        prefix = prefix.strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{4,20}", prefix):
+            raise HistoryError(f"invalid fingerprint {prefix!r} (expected at least 4 of its hex digits)")
+        if not reason.strip():
+            raise HistoryError("--reason must say why the finding is accepted")
+        matches = self.db.execute(
+            "SELECT fingerprint, check_code, page_url, target_url, detail FROM findings "
+            "WHERE unit_id = ? AND substr(fingerprint, 1, ?) = ?", (unit_id, len(prefix), prefix),
+        ).fetchall()
+        if not matches:
+            raise HistoryError(f"unit {unit_id} has no finding with fingerprint {prefix} in {self.path}")
+        if len(matches) > 1:
+            raise HistoryError(f"fingerprint {prefix} is ambiguous: {len(matches)} findings of {unit_id} start "
+                               "with it; give more digits")
+        print_, check, page_url, target_url, detail = matches[0]
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO acceptances VALUES (?, ?, ?, ?, ?)",
+                            (print_, unit_id, reason.strip(), until.isoformat() if until else None, accepted_at))
+        return self._last_reported(print_) or Finding(unit_id, check, page_url, detail, target_url=target_url)
+
+    # --- stored reports -------------------------------------------------------------------
+    def save_run(self, run_id: str, reports: list[UnitReport], run_info: dict) -> None:
+        """Keep everything the run folder shows, so that `report RUN` can write it again."""
+        with self.db:
+            self.db.execute("UPDATE runs SET info = ? WHERE run_id = ?",
+                            (json.dumps(run_info, ensure_ascii=False), run_id))
+            self.db.execute("DELETE FROM run_rows WHERE run_id = ?", (run_id,))
+            for position, report in enumerate(reports):
+                unit = {
+                    "position": position,
+                    "unit": dataclasses.asdict(report.unit),
+                    "pages_crawled": report.pages_crawled,
+                    "links_checked": report.links_checked,
+                    "crawl_complete": report.crawl_complete,
+                    "crawl_notes": report.crawl_notes,
+                    "reachable": report.reachable,
+                    "stats": {key: report.stats[key] for key in REPORT_STATS if key in report.stats},
+                }
+                self.db.execute("INSERT OR REPLACE INTO run_units (run_id, unit_id, complete, report) VALUES (?, ?, ?, ?)",
+                                (run_id, report.unit.id, int(report.crawl_complete),
+                                 json.dumps(unit, ensure_ascii=False)))
+                rows = [(r.fingerprint, r.finding, r.first_seen, r.state, r.acceptance) for r in report.rows]
+                rows += [(r.fingerprint, r.finding, r.first_seen, "resolved", None) for r in report.resolved]
+                for index, (print_, finding, first_seen, state, acceptance) in enumerate(rows):
+                    row = {"finding": dataclasses.asdict(finding)}
+                    if acceptance is not None:
+                        row["acceptance"] = dataclasses.asdict(acceptance)
+                    self.db.execute("INSERT INTO run_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                    (run_id, report.unit.id, index, print_, finding.check, state, first_seen,
+                                     json.dumps(row, ensure_ascii=False)))
+
+    def latest_reported_run(self) -> str | None:
+        row = self.db.execute("SELECT run_id FROM runs WHERE status = 'finished' AND info IS NOT NULL "
+                              "ORDER BY run_id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def load_run(self, run_id: str) -> tuple[dict, list[UnitReport]]:
+        """run.json and the unit reports of a stored run, as the run wrote them."""
+        # crawler.outcome.assess imports this module for Seen/Resolved: import it here, not at the top
+        from crawler.outcome.assess import UnitReport
+        from crawler.sites import Unit
+
+        row = self.db.execute("SELECT info FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise HistoryError(f"no run {run_id} in {self.path}")
+        if row[0] is None:
+            raise HistoryError(f"run {run_id} has no stored reports (unfinished, or older than report storage)")
+        units = sorted((json.loads(text) for (text,) in self.db.execute(
+            "SELECT report FROM run_units WHERE run_id = ? AND report IS NOT NULL", (run_id,))),
+            key=lambda unit: unit["position"])
+        reports = []
+        for unit in units:
+            rows: list[Seen] = []
+            resolved: list[Resolved] = []
+            for print_, state, first_seen, text in self.db.execute(
+                "SELECT fingerprint, state, first_seen, row FROM run_rows WHERE run_id = ? AND unit_id = ? "
+                "ORDER BY position", (run_id, unit["unit"]["id"]),
+            ):
+                stored = json.loads(text)
+                finding = Finding(**stored["finding"])
+                if state == "resolved":
+                    resolved.append(Resolved(finding, print_, first_seen))
+                else:
+                    acceptance = Acceptance(**stored["acceptance"]) if "acceptance" in stored else None
+                    rows.append(Seen(finding, print_, first_seen, state, acceptance))
+            fields = {field.name for field in dataclasses.fields(Unit)}
+            reports.append(UnitReport(
+                unit=Unit(**{name: unit["unit"].get(name) for name in fields}),
+                findings=[row.finding for row in rows],
+                pages_crawled=unit["pages_crawled"],
+                links_checked=unit["links_checked"],
+                crawl_complete=unit["crawl_complete"],
+                crawl_notes=unit["crawl_notes"],
+                reachable=unit["reachable"],
+                stats=dict(unit["stats"]),
+                rows=rows,
+                resolved=resolved,
+            ))
+        return json.loads(row[0]), reports
+
+    def trend(self, run_id: str, limit: int = TREND_RUNS) -> list[TrendPoint]:
+        """The stored runs up to `run_id`, oldest first: what their unit CSVs held, new and fixed."""
+        runs = self.db.execute(
+            "SELECT run_id, today FROM runs WHERE info IS NOT NULL AND run_id <= ? AND status != 'failed' "
+            "ORDER BY run_id DESC LIMIT ?", (run_id, limit),
+        ).fetchall()[::-1]
+        points = []
+        for id_, today in runs:
+            counts: Counter = Counter()
+            for check, state, number in self.db.execute(
+                "SELECT check_code, state, COUNT(*) FROM run_rows WHERE run_id = ? GROUP BY check_code, state", (id_,)
+            ):
+                counts[state] += number
+                if state in ("new", "persisting"):
+                    counts[CATALOG[check].severity] += number
+            points.append(TrendPoint(id_, today, {s: counts[s] for s in ("high", "medium", "low")},
+                                     counts["new"], counts["resolved"], counts["accepted"]))
+        return points

@@ -1,0 +1,92 @@
+"""findings.xlsx: the run for inspectors who live in Excel.
+
+A summary sheet, one sheet per unit (its CSV's rows plus the fingerprint `accept` takes), then
+the resolved and accepted findings; Chinese column headers, filters on, header row frozen.
+Only the report writers import this module: pandas and openpyxl stay off the crawl path.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from checks.findings import CATALOG
+from crawler.outcome.assess import UnitReport
+from crawler.report.folder import CSV_COLUMNS, SUMMARY_COLUMNS, accepted_rows, finding_row, open_rows, summary_rows
+
+COLUMN_NAMES = {
+    "unit_id": "单位代码", "unit_name": "单位名称", "check": "问题代码", "check_name": "问题类型",
+    "severity": "严重程度", "page_url": "问题页面", "target_url": "链接地址", "link_text": "链接文字",
+    "http_status": "HTTP状态码", "detail": "问题说明", "first_seen": "首次发现", "state": "状态",
+    "pages_crawled": "抓取页面数", "links_checked": "检查链接数", "ipv6_verdict": "IPv6结论",
+    "crawl_complete": "检查完整", "crawl_notes": "检查说明", "new": "新增", "persisting": "持续",
+    "resolved": "已整改", "accepted": "已接受",
+    **{code: info.name for code, info in CATALOG.items()},
+}
+FINDING_HEADERS = [COLUMN_NAMES[c] for c in CSV_COLUMNS] + ["指纹"]
+SUMMARY_SHEET, RESOLVED_SHEET, ACCEPTED_SHEET = "汇总", "已整改", "已接受"
+# Excel refuses sheet names with these characters, longer than 31, or the reserved "History"
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+URL_COLUMNS = {"问题页面", "链接地址"}
+WIDE_COLUMNS = {"问题说明", "检查说明"}
+
+
+def cell_text(value):
+    """Control characters (in crawled link texts) are not allowed in xlsx: drop them."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def sheet_names(reports: list[UnitReport]) -> list[str]:
+    names, taken = [], {SUMMARY_SHEET, RESOLVED_SHEET, ACCEPTED_SHEET}
+    for report in reports:
+        base = SHEET_NAME_FORBIDDEN.sub("_", report.unit.id)[:31]
+        if base.lower() == "history":
+            base += "_"
+        name, number = base, 2
+        while name.lower() in taken:
+            suffix = f"~{number}"
+            name, number = base[:31 - len(suffix)] + suffix, number + 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def frame(rows: list[list], headers: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([[cell_text(value) for value in row] for row in rows], columns=headers, dtype=object)
+
+
+def findings_xlsx(reports: list[UnitReport]) -> bytes:
+    sheets = {SUMMARY_SHEET: frame(summary_rows(reports), [COLUMN_NAMES[c] for c in SUMMARY_COLUMNS])}
+    for name, report in zip(sheet_names(reports), reports):
+        sheets[name] = frame([finding_row(r.finding, report.unit.name, r.first_seen, r.state) + [r.fingerprint]
+                              for r in open_rows(report)], FINDING_HEADERS)
+    sheets[RESOLVED_SHEET] = frame([finding_row(r.finding, report.unit.name, r.first_seen, "resolved")
+                                    + [r.fingerprint] for report in reports for r in report.resolved],
+                                   FINDING_HEADERS)
+    sheets[ACCEPTED_SHEET] = frame(
+        [finding_row(r.finding, report.unit.name, r.first_seen, r.state)
+         + [r.fingerprint, r.acceptance.reason, r.acceptance.until or "长期"]
+         for report in reports for r in accepted_rows(report)], FINDING_HEADERS + ["接受理由", "有效期至"])
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, data in sheets.items():
+            data.to_excel(writer, sheet_name=name, index=False)
+            format_sheet(writer.sheets[name], list(data.columns))
+    return buffer.getvalue()
+
+
+def format_sheet(sheet, headers: list[str]) -> None:
+    """Filters on every column, header row frozen, readable widths, and no formulas from page text."""
+    sheet.auto_filter.ref = sheet.dimensions
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(headers, start=1):
+        width = 60 if header in URL_COLUMNS else 50 if header in WIDE_COLUMNS else max(10, 2 * len(header) + 4)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            # openpyxl stores any text starting with "=" as a formula; crawled text must stay text
+            if cell.data_type == "f":
+                cell.data_type = "s"

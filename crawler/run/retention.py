@@ -1,0 +1,55 @@
+"""Retention (`run --keep-runs N`): old run folders and old page-cache entries go; the history stays.
+
+The history keeps every finding's first and last seen and every run's reports, so a pruned run
+can still be re-rendered with `report RUN`.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from checks.dates import SHANGHAI
+from crawler.outcome.history import History
+
+RUN_ID = re.compile(r"\d{8}-\d{6}")
+
+
+def prune_runs(out_dir: Path, keep: int, history: History, current: Path, cache_dir: Path) -> list[Path]:
+    """Delete the run folders beyond the newest `keep`; return them.
+
+    Never the run just written, never the target of OUT/latest, never an unfinished run (its
+    folder holds the crawl store a resume continues from).
+    """
+    protected = {current.resolve()} | {(out_dir / run_id).resolve() for run_id, *_ in history.unfinished_runs()}
+    latest = out_dir / "latest"
+    if latest.is_symlink():
+        protected.add(latest.resolve())
+    runs = sorted((path for path in out_dir.iterdir()
+                   if RUN_ID.fullmatch(path.name) and path.is_dir() and not path.is_symlink()), reverse=True)
+    removed = [path for path in runs[keep:] if path.resolve() not in protected]
+    for path in removed:
+        shutil.rmtree(path)
+    kept = [path for path in runs if path not in removed]
+    prune_cache(cache_dir, run_started(min(kept, key=lambda path: path.name).name))
+    return removed
+
+
+def run_started(run_id: str) -> float:
+    """The epoch time a run id names (run ids are Asia/Shanghai wall-clock times)."""
+    return datetime.strptime(run_id, "%Y%m%d-%H%M%S").replace(tzinfo=SHANGHAI).timestamp()
+
+
+def prune_cache(cache_dir: Path, before: float) -> None:
+    """Drop page-cache entries stored before the oldest kept run.
+
+    An entry is rewritten only when its page changed (a 304 reuses it untouched), so a page
+    unchanged for the whole retention window is downloaded in full once more; in exchange the
+    cache never keeps pages the crawl stopped visiting.
+    """
+    if not cache_dir.is_dir():
+        return
+    for meta in list(cache_dir.rglob("pickled_meta")):  # listed first: removing while walking breaks the walk
+        if meta.stat().st_mtime < before:
+            shutil.rmtree(meta.parent)

@@ -1,0 +1,292 @@
+"""One audit run: crawl the selected units with Scrapy, assess the facts, write the run folder."""
+from __future__ import annotations
+
+import contextlib
+import json
+import fcntl
+import os
+import platform
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.settings import Settings
+
+from checks.dates import shanghai_now
+from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
+from checks.regulations import default_library_dir, load_library
+from checks.rules import load_rules
+from crawler.outcome.assess import Context, UnitReport, assess_unit
+from crawler.sites import Unit
+from crawler.outcome.history import History, Seen, fingerprint
+from crawler.probe.ipv6_run import own_link_hosts, run_ipv6_check
+from crawler.crawl.page_facts import PageAnalyzer
+from crawler.report.folder import write_run_folder
+from crawler.run.retention import prune_runs
+from crawler.crawl.store import RunStore
+from crawler.run.workers import INTERRUPTED, CrawlJob, crawl, crawl_sharded
+from crawler.version import __version__
+
+def new_run_id(out_dir: Path) -> tuple[datetime, str]:
+    """YYYYMMDD-HHMMSS of now; two runs within one second wait for the next one (ids stay unique)."""
+    while True:
+        started = shanghai_now()
+        run_id = started.strftime("%Y%m%d-%H%M%S")
+        if not (out_dir / run_id).exists():
+            return started, run_id
+        time.sleep(0.2)
+
+
+def discover_columns(units: list[Unit], options: RunOptions, analyzer: PageAnalyzer | None = None) -> dict[str, dict]:
+    """Fetch each unit's home page only and say how its disclosure column is found (`sites check`)."""
+    check_nameservers(options)
+    with tempfile.TemporaryDirectory() as scratch:
+        job = CrawlJob(units, options, Path(scratch) / "discover.sqlite", Path(scratch) / "crawl.log",
+                       discover_only=True)
+        crawl(job, analyzer or PageAnalyzer(load_rules(), load_library(default_library_dir()), options.today))
+        store = RunStore(job.store_path)
+        found = {unit.id: store.unit(unit.id) for unit in units}
+        store.close()
+    return found
+
+
+def seconds_left_in(window: tuple[dtime, dtime], now: datetime) -> float:
+    """Seconds until the window closes, 0 when `now` is outside it (a window may span midnight)."""
+    start, end = window
+    clock = now.time().replace(tzinfo=None)
+    inside = start <= clock < end if start < end else (clock >= start or clock < end)
+    if not inside:
+        return 0.0
+    closes = datetime.combine(now.date(), end, now.tzinfo)
+    if closes <= now:
+        closes += timedelta(days=1)
+    return (closes - now).total_seconds()
+
+
+class OutsideWindow(Exception):
+    """The run was started outside its crawl window: nothing to do now (exit code 0)."""
+
+
+class RunInterrupted(Exception):
+    """The crawl was stopped by a signal; the same command resumes it (exit code 3)."""
+
+
+RESUME_WITHIN = timedelta(hours=24)
+
+
+def run_command(units: list[Unit], options: RunOptions) -> str:
+    """What makes two runs 'the same command': the units (and their URLs) and the crawl options."""
+    return json.dumps({
+        "units": [[unit.id, unit.url, unit.disclosure_url] for unit in units],
+        "today": options.today.isoformat(), "scope": options.scope, "max_pages": options.max_pages,
+        "nameservers": options.nameservers,
+    }, ensure_ascii=False, sort_keys=True)
+
+
+def resumable_run(history: History, command: str, out_dir: Path) -> tuple[str, datetime] | None:
+    """The unfinished run of the same command to resume; runs unfinished for 24 hours are failed."""
+    found = None
+    now = shanghai_now()
+    for run_id, started_text, run_command_ in history.unfinished_runs():
+        started = datetime.fromisoformat(started_text)
+        if now - started > RESUME_WITHIN or not (out_dir / run_id / "crawl.sqlite").exists():
+            history.end_run(run_id, now.isoformat(timespec="seconds"), "failed")
+        elif found is None and run_command_ == command:
+            found = (run_id, started)
+    return found
+
+
+class RunFailed(Exception):
+    """The run could not produce meaningful results (exit code 3); one-line message."""
+
+
+@dataclass
+class RunOptions:
+    out_dir: Path
+    today: date
+    nameservers: list[str] = field(default_factory=list)
+    scope: str | None = None
+    max_pages: int | None = None
+    concurrency: int | None = None
+    no_throttle: bool = False
+    deadline_minutes: float | None = None
+    window: tuple[dtime, dtime] | None = None  # the crawl window (Asia/Shanghai), e.g. 01:00-06:00
+    obey_robots: bool = False
+    timeout: float | None = None
+    render: bool = False
+    rules_override: dict = field(default_factory=dict)  # the `rules:` key of sites.yaml
+    workers: int | None = None  # crawl processes for several units (default: one per core)
+    page_cache: bool = True  # revalidated page cache between nightly runs; a spot check fetches afresh
+    regulations_dir: Path | None = None  # default: the bundled library
+    keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
+
+
+class RunRefused(Exception):
+    """The run cannot start as asked (exit code 2); one-line message."""
+
+
+class RunLocked(RunRefused):
+    """Another run is writing to the same output folder."""
+
+
+@contextlib.contextmanager
+def run_lock(out_dir: Path):
+    """One run at a time per output folder. flock is released by the OS when a process dies,
+    so a crashed run never leaves a stale lock behind."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLocked(f"another run is in progress in {out_dir} ({holder}); try again when it ends") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    run_dir: Path
+    reports: list[UnitReport]
+
+
+HTTP_CACHE_DIR = ".httpcache"  # in OUT: crawled pages kept between runs
+
+
+def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots}
+    if options.page_cache:
+        overrides.update(HTTPCACHE_ENABLED=True, HTTPCACHE_DIR=str((options.out_dir / HTTP_CACHE_DIR).resolve()))
+    if options.nameservers:
+        overrides["TWISTED_DNS_RESOLVER"] = "crawler.crawl.resolver.DnspythonResolver"
+        overrides["AUDIT_NAMESERVERS"] = options.nameservers
+    if options.concurrency:
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.concurrency
+        overrides["CONCURRENT_REQUESTS"] = max(32, options.concurrency * 4)
+    if options.no_throttle:
+        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, DOWNLOAD_DELAY_JITTER=0)
+    if options.deadline_minutes:
+        overrides["CLOSESPIDER_TIMEOUT"] = options.deadline_minutes * 60
+    if options.window:
+        overrides["AUDIT_WINDOW_SECONDS_LEFT"] = max(1.0, seconds_left_in(options.window, shanghai_now()))
+    if options.timeout:
+        overrides["DOWNLOAD_TIMEOUT"] = options.timeout
+        overrides["DNS_TIMEOUT"] = options.timeout
+    if options.render:
+        overrides["AUDIT_RENDER"] = True
+        overrides["DOWNLOADER_MIDDLEWARES"] = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                               "crawler.crawl.render.RenderMiddleware": 585}
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def check_nameservers(options: RunOptions) -> None:
+    """Fail fast with one line when the given nameservers do not answer (exit code 2)."""
+    if options.nameservers:
+        probe_nameservers(make_resolver(options.nameservers, timeout=options.timeout or 5.0))
+
+
+def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_no_column: bool = False,
+              keep_history: bool = True, all_units: list[Unit] | None = None) -> RunOutcome:
+    """Crawl `units`, write `options.out_dir/<run-id>/`, and return what was found.
+
+    With `keep_history`, findings get their first_seen/state from OUT/history.sqlite and fixed
+    ones go to resolved.csv; spot checks leave the history alone.
+    """
+    rules = load_rules(options.rules_override)
+    library = load_library(options.regulations_dir or default_library_dir())
+    context = Context(options.today, rules, {urlsplit(u.url).netloc.lower(): u.name for u in all_units or units})
+    with run_lock(options.out_dir):
+        return _run(units, options, progress, site_when_no_column, keep_history, context,
+                    PageAnalyzer(rules, library, options.today))
+
+
+def _run(units, options, progress, site_when_no_column, keep_history, context, analyzer) -> RunOutcome:
+    if options.window and not seconds_left_in(options.window, shanghai_now()):
+        start, end = options.window
+        raise OutsideWindow(f"outside the crawl window {start:%H:%M}-{end:%H:%M} (Asia/Shanghai): nothing crawled")
+    if options.max_pages:
+        units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
+    check_nameservers(options)
+    if options.render:
+        from crawler.crawl.render import RenderUnavailable, chromium_executable  # loads Playwright: only here
+
+        try:
+            chromium_executable(crawl_settings(options, Path(os.devnull)))
+        except RenderUnavailable as exc:
+            raise RunRefused(str(exc)) from None
+    history = History(options.out_dir / "history.sqlite") if keep_history else None
+    command = run_command(units, options)
+    resumed = history and resumable_run(history, command, options.out_dir)
+    if resumed:
+        run_id, started = resumed
+    else:
+        started, run_id = new_run_id(options.out_dir)
+        if history:
+            history.begin_run(run_id, started.isoformat(timespec="seconds"), options.today, command)
+    run_dir = options.out_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    job = CrawlJob(units, options, run_dir / "crawl.sqlite", run_dir / "crawl.log", site_when_no_column,
+                   resume=bool(resumed))
+    if progress is None:
+        stats = crawl_sharded(job, analyzer, options.workers or min(os.cpu_count() or 1, len(units)))
+    else:
+        stats = crawl(job, analyzer, progress)
+    store = RunStore(job.store_path)
+    finish_reason = stats.get("finish_reason")
+    if finish_reason in INTERRUPTED:  # SIGTERM/SIGINT or the window's end: kept for the resume
+        store.close()
+        why = "the crawl window ended" if finish_reason == "crawl_window" else "interrupted"
+        raise RunInterrupted(f"run {run_id} {why}; start the same command again to resume it")
+
+    other_hosts = {urlsplit(f"//{netloc}").hostname for netloc in context.unit_hosts}
+    ipv6 = run_ipv6_check(
+        [IPv6Target(u.id, u.url, own_link_hosts(u.url, store.link_netlocs(u.id), other_hosts)) for u in units],
+        options.nameservers, options.timeout, context.rules.ipv6_link_share_threshold)
+    reports = [assess_unit(store, unit, context, ipv6.get(unit.id)) for unit in units]
+    store.close()
+    for report in reports:
+        if history:
+            report.rows, report.resolved = history.record_unit(
+                run_id, options.today, report.unit.id, report.findings, report.crawl_complete, report.crawled_pages)
+        else:
+            report.rows = [Seen(f, fingerprint(f), options.today.isoformat(), "new") for f in report.findings]
+    run_info = {
+        "run_id": run_id,
+        "start": started.isoformat(timespec="seconds"),
+        "end": shanghai_now().isoformat(timespec="seconds"),
+        "today": options.today.isoformat(),
+        "finish_reason": finish_reason,
+        "requests": stats.get("downloader/request_count", 0),
+        "bytes_downloaded": stats.get("audit/bytes_received", 0),
+        "pages_unchanged": stats.get("httpcache/revalidate", 0),  # answered 304: the kept copy was used
+        "options": {k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in options.__dict__.items()},
+        "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
+        "units": {r.unit.id: {"pages_crawled": r.pages_crawled, "links_checked": r.links_checked,
+                              "crawl_complete": r.crawl_complete, "crawl_notes": r.crawl_notes,
+                              "limits": r.stats.get("limits", {}), "findings": len(r.findings)} for r in reports},
+    }
+    if history:
+        history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it
+    write_run_folder(run_dir, reports, run_info, history.trend(run_id) if history else (), workbook=bool(history))
+    if history:
+        history.end_run(run_id, run_info["end"], "finished")
+        if options.keep_runs:
+            prune_runs(options.out_dir, options.keep_runs, history, run_dir, options.out_dir / HTTP_CACHE_DIR)
+        history.close()
+    outcome = RunOutcome(run_id, run_dir, reports)
+    if reports and not any(r.reachable for r in reports):
+        raise RunFailed(f"run failed: every unit was unreachable ({len(reports)} units); reports in {run_dir}")
+    return outcome

@@ -1,0 +1,131 @@
+"""--render (SPEC §3, §6): a firewall's JavaScript cookie challenge, without and with headless Chromium."""
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.dns_server import DNSServer
+from crawler.crawl.render import CHALLENGE_LOADS, RenderUnavailable, chromium_executable, resolver_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST_NAME = "render.customs-demo.test"  # known only to the test's name server
+CHALLENGE = '<script>document.cookie="__jsl_clearance=abc; path=/";location.reload();</script>'
+PAGES = {
+    "/": '<title>测试海关</title><h1>测试海关</h1><a href="/news.html">海关新闻</a> <a href="/guide.html">办事指南</a>',
+    "/news.html": '<title>海关新闻</title><h1>海关新闻</h1><a href="/">首页</a> <a href="/old.html">旧通知</a>',
+    "/guide.html": '<title>办事指南</title><h1>办事指南</h1><a href="/news.html">海关新闻</a>',
+}
+needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
+                                    reason="--render needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+
+
+class ChallengeHandler(BaseHTTPRequestHandler):
+    """Every path is challenged without the clearance cookie; with it, a small site with one 404."""
+
+    def do_GET(self):
+        self.server.user_agents.add(self.headers.get("User-Agent", ""))
+        if "__jsl_clearance=abc" not in (self.headers.get("Cookie") or ""):
+            self.server.challenges += 1
+            self._answer(412, self.server.challenge)
+        elif self.path in PAGES:
+            self._answer(200, PAGES[self.path])
+        else:
+            self._answer(404, "<title>404 Not Found</title><h1>页面不存在</h1>")
+
+    def _answer(self, status: int, html: str) -> None:
+        body = f"<!DOCTYPE html><html><head><meta charset=utf-8></head><body>{html}</body></html>".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ChallengeHandler)
+    server.challenge, server.challenges, server.user_agents = CHALLENGE, 0, set()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def check(url: str, out: Path, *options: str) -> list[dict]:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "check", url, "--scope", "site", "--no-throttle", "--timeout", "5",
+         "--format", "json", "--out", str(out), *options],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def site_findings(findings: list[dict]) -> list[tuple[str, str]]:
+    # The IPv6 checks judge the host's DNS (loopback has no AAAA), not what the firewall let through.
+    return sorted((f["check"], f["target_url"]) for f in findings if not f["check"].startswith("ipv6_"))
+
+
+def test_without_render_the_challenge_is_one_link_blocked_row(site, tmp_path):
+    findings = check(f"http://127.0.0.1:{site.server_port}/", tmp_path)
+    assert [check for check, _ in site_findings(findings)] == ["link_blocked"]
+    assert site.challenges == 1  # nothing behind the challenge was fetched, nothing concluded
+
+
+@needs_chromium
+def test_render_passes_the_challenge_and_the_crawl_goes_on(site, tmp_path):
+    base = f"http://127.0.0.1:{site.server_port}"
+    findings = check(f"{base}/", tmp_path, "--render")
+    assert site_findings(findings) == [("broken_link", f"{base}/old.html")]
+    # Scrapy's first request and the browser's first load; every later request carried the cookie.
+    assert site.challenges == 2
+    assert all(agent.startswith("customs-audit/") for agent in site.user_agents)
+
+
+@needs_chromium
+def test_render_reaches_hosts_only_the_crawls_name_server_knows(site, tmp_path):
+    with DNSServer({HOST_NAME: [("A", "127.0.0.1")]}) as dns:
+        base = f"http://{HOST_NAME}:{site.server_port}"
+        findings = check(f"{base}/", tmp_path, "--render", "--nameserver", dns.address)
+    assert site_findings(findings) == [("broken_link", f"{base}/old.html")]
+
+
+@needs_chromium
+def test_a_challenge_the_browser_cannot_pass_stays_link_blocked(site, tmp_path):
+    site.challenge = CHALLENGE.replace("abc", "wrong")  # the script's cookie never clears it
+    findings = check(f"http://127.0.0.1:{site.server_port}/", tmp_path, "--render")
+    assert [check for check, _ in site_findings(findings)] == ["link_blocked"]
+    # Scrapy's request and the browser's loads, which stop short of reloading for the whole timeout.
+    assert site.challenges <= 1 + CHALLENGE_LOADS
+
+
+def test_resolver_rules_map_crawl_hosts_and_refuse_every_other_name():
+    rules = resolver_rules({HOST_NAME: "127.0.0.1", "127.0.0.2": None})
+    assert rules == f"MAP {HOST_NAME} 127.0.0.1,EXCLUDE 127.0.0.2,MAP * ~NOTFOUND"
+
+
+def test_missing_chromium_is_one_clear_error():
+    with pytest.raises(RenderUnavailable, match="no-such-chromium.*apt-get install chromium"):
+        chromium_executable({"AUDIT_CHROMIUM": "/nonexistent/no-such-chromium"})
+
+
+def test_render_without_chromium_is_one_line_and_exit_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}  # no chromium on this PATH
+    result = subprocess.run([sys.executable, "-m", "crawler", "check", "http://127.0.0.1:9/", "--render",
+                             "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Chromium" in result.stderr

@@ -1,0 +1,136 @@
+"""End to end: the real crawl against the demo customs web and its DNS server on loopback.
+
+The demo plants faults and knows them (truth.json); the CSVs must hold exactly those findings:
+every one found, nothing else, none of the NOT-broken cases of SPEC §6.
+"""
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.report.folder import CSV_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = "2026-06-15"
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def read_csv(path: Path) -> list[dict]:
+    text = path.read_bytes().decode("utf-8-sig")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = run_cli("demo", "--out", str(out), "--today", TODAY)
+    assert result.returncode == 0, result.stdout + result.stderr
+    truth = json.loads((out / "demo" / "web" / "truth.json").read_text(encoding="utf-8"))
+    return result, (out / "demo" / "latest").resolve(), truth
+
+
+def found_rows(run_dir: Path, units) -> list[dict]:
+    rows = []
+    for unit_id in units:
+        rows += read_csv(run_dir / f"{unit_id}.csv")
+    return rows
+
+
+def key(row) -> tuple:
+    return (row["unit_id"], row["check"], row["page_url"], row.get("target_url", ""))
+
+
+def test_demo_reports_exactly_the_planted_link_faults(demo):
+    _, run_dir, truth = demo
+    units = {row["unit_id"] for row in read_csv(run_dir / "summary.csv")}
+    expected = {key(f) for f in truth["findings"]}
+    found = {key(r) for r in found_rows(run_dir, units)}
+    assert not expected - found, f"missed: {sorted(expected - found)}"
+    assert not found - expected, f"unexpected: {sorted(found - expected)}"
+
+
+def test_not_broken_cases_are_never_flagged(demo):
+    _, run_dir, truth = demo
+    units = {row["unit_id"] for row in read_csv(run_dir / "summary.csv")}
+    flagged_targets = {r["target_url"] for r in found_rows(run_dir, units)}
+    for case in truth["not_flagged"]:
+        assert case["target_url"] not in flagged_targets, case
+
+
+def test_csv_format(demo):
+    _, run_dir, truth = demo
+    summary = read_csv(run_dir / "summary.csv")
+    assert len(summary) >= 4
+    for row in summary:
+        raw = (run_dir / f"{row['unit_id']}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        header = raw.decode("utf-8-sig").splitlines()[0]
+        assert header == ",".join(CSV_COLUMNS)
+    rows = found_rows(run_dir, [r["unit_id"] for r in summary])
+    assert any(r["link_text"].startswith("'=") for r in rows), "a link text starting with = must be neutralised"
+    assert not any(r["link_text"].startswith("=") for r in rows)
+    assert all(r["first_seen"] == TODAY and r["state"] == "new" for r in rows)
+    ranks = {"high": 0, "medium": 1, "low": 2}
+    for unit in summary:
+        unit_rows = read_csv(run_dir / f"{unit['unit_id']}.csv")
+        order = [(ranks[r["severity"]], r["page_url"]) for r in unit_rows]
+        assert order == sorted(order)
+    assert (run_dir / "run.json").exists() and (run_dir / "index.html").exists()
+
+
+def test_demo_crawl_ends_by_itself_on_the_calendar_trap(demo):
+    result, run_dir, _ = demo
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    assert info["finish_reason"] == "finished"
+    summary = read_csv(run_dir / "summary.csv")
+    assert all(int(r["pages_crawled"]) < 500 for r in summary)
+    assert "demo servers stopped" in result.stdout
+
+
+def test_spot_check_of_a_demo_unit(tmp_path):
+    from crawler.demo import DemoWeb
+    from datetime import date
+
+    with DemoWeb(tmp_path / "web", date.fromisoformat(TODAY)) as web:
+        units = [f["unit_id"] for f in web.truth["findings"] if f["check"] == "broken_link"]
+        unit_id = sorted(units)[0]
+        result = run_cli("check", unit_id, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
+                         "--no-throttle", "--concurrency", "8", "--timeout", str(web.download_timeout),
+                         "--today", TODAY, "--out", str(tmp_path / "out"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)
+    expected = {key(f) for f in web.truth["findings"] if f["unit_id"] == unit_id}
+    assert {key(f) for f in findings} == expected
+    assert list((tmp_path / "out" / "spot").glob("*/" + unit_id + ".csv"))
+
+
+def test_ipv6_verdicts_in_summary(demo):
+    _, run_dir, truth = demo
+    verdicts = {row["unit_id"]: row["ipv6_verdict"] for row in read_csv(run_dir / "summary.csv")}
+    expected = {unit: case["verdict"] for unit, case in truth["ipv6"].items()}
+    assert {unit: verdicts[unit] for unit in expected} == expected
+
+
+def test_ipv6_command_on_demo_units(tmp_path):
+    from crawler.demo import DemoWeb
+    from datetime import date
+
+    with DemoWeb(tmp_path / "web", date.fromisoformat(TODAY)) as web:
+        units = sorted(web.truth["ipv6"])
+        result = run_cli("ipv6", *units, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
+                         "--timeout", "2", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    verdicts = {row["unit_id"]: row["verdict"] for row in json.loads(result.stdout)}
+    # without a crawl there are no link hosts: only the link share may differ from the nightly verdict
+    for unit, case in web.truth["ipv6"].items():
+        site_checks = set(case["checks"]) - {"ipv6_links", "ipv6_ns"}
+        expected = "fail" if site_checks & {"ipv6_no_aaaa", "ipv6_unreachable"} else (
+            "partial" if site_checks else "pass")
+        assert verdicts[unit] == expected, unit
