@@ -1,1 +1,1 @@
-"""Speed and memory of the product against peer link checkers (SPEC §11)."""
+"""Speed and memory of the product against peer link checkers."""

@@ -1,4 +1,4 @@
-"""A deterministic static site for the benchmark, and its truth (SPEC §11).
+"""A deterministic static site for the benchmark, and its truth.
 
 `generate(directory, pages, links_per_page)` writes `pages` HTML pages: `index.html` (page 0)
 and `page/<i>.html`. The pages form a tree under the index (so every page is reachable within a

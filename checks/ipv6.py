@@ -1,4 +1,4 @@
-"""IPv6 readiness of a unit's site (SPEC §8; key point 27 of the 2021 disclosure rules).
+"""IPv6 readiness of a unit's site (docs/checks.md, IPv6; key point 27 of the 2021 disclosure rules).
 
 For each unit: the AAAA records of its host (through CNAME chains) and, for comparison, its A
 records, resolved with dnspython through the configured name servers; an HTTP(S) request to every
@@ -564,7 +564,7 @@ class IPv6Report:
     @property
     def verdict(self) -> str:
         """fail on no AAAA or an unreachable address/port, partial on a mismatch or a link share
-        below the threshold, else pass (SPEC §8); the name servers are a finding of their own."""
+        below the threshold, else pass; the name servers are a finding of their own."""
         checks = {check for check, _, _ in self._problems()}
         if checks & _FAIL_CHECKS:
             return VERDICT_FAIL
@@ -579,7 +579,7 @@ class IPv6Report:
         ]
 
     def _problems(self) -> Iterable[tuple[str, str, int | None]]:
-        """(check, detail, http_status) of every problem, details in Chinese per SPEC §5."""
+        """(check, detail, http_status) of every problem, details in Chinese (docs/checks.md)."""
         host = self.host
         if not self.aaaa_addresses:
             if self.dns_error:

@@ -1,4 +1,4 @@
-"""Core metadata of a disclosed item (SPEC §6): parsing and the missing_metadata /
+"""Core metadata of a disclosed item (docs/checks.md): parsing and the missing_metadata /
 invalid_document findings.
 
 Item pages show their metadata as a table (label cell, value cell), as `label：value` lines, or

@@ -1,5 +1,5 @@
 """`regulations import` and `regulations list`: texts downloaded from the national regulation
-database (.txt, .html, .docx) become library files (SPEC §7), without asking anything.
+database (.txt, .html, .docx) become library files (docs/regulations.md), without asking anything.
 
 The title is the line naming a 条例/法/规定/办法/细则/规则 nearest above the articles; the version is
 the latest date of the promulgation note under it ("（2003年11月23日国务院令第392号公布 根据2017年

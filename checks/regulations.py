@@ -1,4 +1,4 @@
-"""The regulation reference library (SPEC §7) and the check of regulation pages against it.
+"""The regulation reference library (docs/regulations.md) and the check of regulation pages against it.
 
 Items 21 and 22 of the 2021 key points: regulation texts on customs sites must be the official
 current version, with accurate validity information. A library file is one version of one
@@ -316,7 +316,7 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 
 
 def load_library(directory: Path | str) -> Library:
-    """Read and validate every `.md` file under `directory` (SPEC §7)."""
+    """Read and validate every `.md` file under `directory` (format: docs/regulations.md)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise LibraryError(directory, None, "not a directory")

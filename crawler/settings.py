@@ -1,4 +1,4 @@
-"""Scrapy settings: polite defaults a government firewall tolerates (SPEC §9).
+"""Scrapy settings: polite defaults a government firewall tolerates (README, Politeness).
 
 The command line overrides concurrency and throttling for local sites and benchmarks.
 """
@@ -31,7 +31,7 @@ RETRY_TIMES = 2
 # 429 and 503 are retried by RetryAfterMiddleware, which honours Retry-After.
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 REDIRECT_ENABLED = True
-REDIRECT_MAX_TIMES = 10  # SPEC: a chain of more than 10 hops is a finding
+REDIRECT_MAX_TIMES = 10  # a chain of more than 10 hops is a broken_link
 METAREFRESH_ENABLED = True  # home pages that redirect by <meta http-equiv=refresh>
 METAREFRESH_MAXDELAY = 30
 SCRIPT_REDIRECT_ENABLED = True  # and those that do it by script (crawler.crawl.middlewares.ScriptRedirectMiddleware)

@@ -1,4 +1,4 @@
-"""sites.yaml: the units to crawl (SPEC §4).
+"""sites.yaml: the units to crawl (docs/sites-yaml.md).
 
 The file is read as a YAML node tree rather than plain Python data so that every error can name
 the line it is on: a site administrator editing 43 units must be told `sites.yaml:57: ...`, not
@@ -125,7 +125,7 @@ def unit_from_url(url: str, scope: str | None = None) -> Unit:
         name=name,
         url=url,
         disclosure_url=None,
-        scope=scope or "site",  # SPEC §3: a URL without a disclosure column is crawled as site
+        scope=scope or "site",  # a URL without a disclosure column is crawled as site
         max_depth=DEFAULTS["max_depth"],
         max_pages=DEFAULTS["max_pages"],
     )

@@ -1,4 +1,4 @@
-"""Fuzzing (issue 8, item 6): properties of what reads hostile pages and what writes their text.
+"""Fuzzing: properties of what reads hostile pages and what writes their text.
 
 Link extraction, URL canonicalisation, date, metadata and list-page parsing never raise on any
 input; canonicalisation is idempotent; the report writers keep every crawled string as text (the

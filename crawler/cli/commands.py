@@ -1,4 +1,4 @@
-"""Command line: `python -m crawler COMMAND` (also `customs-audit COMMAND`), SPEC §3.
+"""Command line: `python -m crawler COMMAND` (also `customs-audit COMMAND`); docs/cli.md.
 
 Exit codes: 0 the run finished (findings are not failures); 2 bad configuration or usage;
 3 the run failed (every unit unreachable, the resolver dead). Errors are one line, never a traceback.
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "audit against it into OUT/demo/, print where the reports are, stop the servers.")
     _common(demo, sites=False)
 
-    ipv6 = commands.add_parser("ipv6", help="only the DNS/IPv6 checks of SPEC §8, as a table",
+    ipv6 = commands.add_parser("ipv6", help="only the DNS/IPv6 checks, as a table",
                                description="Check AAAA records, IPv6 reachability, IPv4/IPv6 parity and the "
                                            "name servers of units (ids of --sites) or URLs, without crawling.")
     ipv6.add_argument("targets", nargs="+", metavar="TARGET", help="a unit id of --sites, or a URL")
@@ -418,7 +418,7 @@ def cmd_ipv6(args) -> int:
         columns = ["unit_id", "host", "aaaa", "ipv6_http", "parity", "link_share", "verdict"]
         sys.stdout.write(csv_bytes(columns, [[row[c] for c in columns] for row in rows]).decode("utf-8-sig"))
     else:
-        table = Table(title="IPv6 支持情况 (SPEC §8)")
+        table = Table(title="IPv6 支持情况")
         for column in ("单位", "主机", "AAAA", "IPv6 HTTP", "IPv4/IPv6一致", "链接支持率", "结论"):
             table.add_column(column, overflow="fold")
         for row in rows:

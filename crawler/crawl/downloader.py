@@ -5,7 +5,7 @@ counts as transferring only once its task runs. With no download delay (`--no-th
 pass over a slot's queue therefore starts everything queued: a site saw up to
 CONCURRENT_REQUESTS (40) requests at once instead of `--concurrency`, and the connection pool,
 which keeps that many connections per host, closed and reopened one per request. Counting a
-request as transferring when it leaves the queue keeps the limit (politeness, SPEC §9) and the
+request as transferring when it leaves the queue keeps the limit (politeness) and the
 connections alive. With a delay, Scrapy starts one request per pass and this changes nothing.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Limits of the crawl (issue 8): the ones Scrapy lacks, and the name of every limit hit.
+"""Limits of the crawl: the ones Scrapy lacks, and the name of every limit hit.
 
 Scrapy stops a download at DOWNLOAD_MAXSIZE (also while decompressing), DOWNLOAD_TIMEOUT and
 REDIRECT_MAX_TIMES. Two downloader middlewares here add what it lacks: a URL length limit that

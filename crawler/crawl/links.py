@@ -1,4 +1,4 @@
-"""Links of a page, and the URL rules of the crawl (SPEC §6).
+"""Links of a page, and the URL rules of the crawl (docs/checks.md).
 
 Pure functions over text, without Scrapy: the spider calls them on every page, so they are on
 the hot path (lxml, one pass) and must survive whatever a government CMS serves.
@@ -20,7 +20,7 @@ from w3lib.url import canonicalize_url, safe_url_string
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
 from crawler.crawl.page_text import script_navigation
 
-# The attribute that carries the URL, per tag (SPEC §6).
+# The attribute that carries the URL, per tag (docs/checks.md).
 URL_ATTRIBUTES = {
     "a": "href",
     "area": "href",
@@ -29,7 +29,7 @@ URL_ATTRIBUTES = {
     "script": "src",
     "iframe": "src",
     "frame": "src",
-    # documents and media the page shows in place: attachments too (SPEC §6)
+    # documents and media the page shows in place: attachments too
     "embed": "src",
     "object": "data",
     "video": "src",

@@ -21,7 +21,7 @@ from crawler.crawl.page_text import script_redirect
 
 
 class PrivateAddressBlocked(IgnoreRequest):
-    """A public unit's link points into a private network: not fetched (SPEC §6, issue 8)."""
+    """A public unit's link points into a private network: not fetched (a broken_link, docs/checks.md)."""
 
 
 class PublicAddressGuardMiddleware:

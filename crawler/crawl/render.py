@@ -1,4 +1,4 @@
-"""--render: answers an anti-bot firewall challenged, fetched again through headless Chromium (SPEC §3, §6).
+"""--render: answers an anti-bot firewall challenged, fetched again through headless Chromium (docs/cli.md, docs/checks.md).
 
 The customs firewall answers 412/521 with a script that computes a clearance cookie and reloads
 the page. Chromium runs that script; the page it ends on replaces the challenge, and the cookies
@@ -94,7 +94,7 @@ class RenderMiddleware:
     def __init__(self, executable: str, user_agent: str, verify_certificates: bool):
         self.executable = executable
         # The firewall may bind its clearance cookie to the User-Agent that earned it, and the
-        # browser must name the product like every other request of the crawl (SPEC §9).
+        # browser must name the product like every other request of the crawl.
         self.user_agent = user_agent
         self.verify_certificates = verify_certificates
         # One page in the browser at a time: pages of a host challenged together wait for the

@@ -178,7 +178,7 @@ class RunStore:
 
 
 class ClaimStore:
-    """Which worker process of a run checks which URL: the first to claim it (SPEC: one fetch per
+    """Which worker process of a run checks which URL: the first to claim it (one fetch per
     URL per run). Its own small file, in autocommit, so a claim holds no lock for long."""
 
     def __init__(self, path: Path):

@@ -1,4 +1,4 @@
-"""The bundled demo customs web (SPEC §10), for `python -m crawler demo` and end-to-end tests.
+"""The bundled demo customs web, for `python -m crawler demo` and end-to-end tests.
 
 `DemoWeb` runs it in a subprocess (`python -m crawler.demo serve`) so that the crawl, with its
 own Twisted reactor, and the servers never share a process:

@@ -59,7 +59,7 @@ def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.demo", description="The bundled demo customs web (SPEC §10).")
+    parser = argparse.ArgumentParser(prog="python -m crawler.demo", description="The bundled demo customs web.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser(
         "serve", help="serve the demo web on 127.0.0.1 (and ::1) until SIGTERM/SIGINT",

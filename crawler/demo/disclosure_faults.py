@@ -1,4 +1,4 @@
-"""Faults of the disclosure column (issue 3): sections, item metadata and wrong links.
+"""Faults of the disclosure column: sections, item metadata and wrong links.
 
 Planted: a unit without 规范性文件, an empty section, a stale one, a unit without last year's
 annual report, items lacking core metadata, a repealed document in a 现行有效 column, and a wrong
@@ -75,7 +75,7 @@ def _without_last_annual_report(site: UnitSite, truth: Truth, rules: Rules) -> N
     year = site.today.year - 1
     report = next(item for item in site.items["reports"] if f"{year}年" in item.title)
     site.remove_item("reports", report)
-    # Before the due date the report may still be missing (SPEC §6).
+    # Before the due date the report may still be missing (docs/checks.md).
     if site.today > rules.annual_report.due(site.today.year):
         truth.finding(site.spec.id, "missing_section", site.url(site.column), "annual_report_missing",
                       [CANONICAL["reports"], str(year)])

@@ -8,7 +8,7 @@ are rendered. The same `today`, ports and IPv6 availability give the same web, b
 
 The units (see `UNITS`; `sites.py` builds their EasySite pages):
 
-- nanjing, hangzhou (GBK), qingdao (eportal pagination): the link faults of SPEC §6 and every
+- nanjing, hangzhou (GBK), qingdao (eportal pagination): the link faults of docs/checks.md and every
   NOT-broken case, planted here; metadata, validity and wrong-link faults (`disclosure_faults`);
   qingdao's 法律法规 list of regulation pages (`regulation_pages`).
 - guangzhou (metadata as a table): a stale section, last year's annual report missing, wrong
@@ -19,7 +19,7 @@ The units (see `UNITS`; `sites.py` builds their EasySite pages):
 - manzhouli: behind an anti-bot JavaScript challenge (HTTP 412 without its cookie).
 - lasa: its host resolves, its web server refuses connections.
 
-IPv6 (SPEC §8, see `IPV6_DESIGN`): the name servers of customs-demo.test both have AAAA ::1 and
+IPv6 (see `IPV6_DESIGN`): the name servers of customs-demo.test both have AAAA ::1 and
 the demo DNS server answers on [::1] at the same port, so they pass; guangzhou's own zone has
 one name server without AAAA (ipv6_ns). Without ::1 on the machine nothing listens on IPv6 and
 the truth says so.
@@ -153,7 +153,7 @@ UNREACHABLE_UNIT = ("lasa", "拉萨海关")
 CHALLENGED_UNIT = "manzhouli"  # behind the firewall's JavaScript challenge
 IPV4_ONLY_PORT_UNIT = "xiamen"  # served on Ports.v4_only
 
-# How each unit's site is reached over IPv6 (SPEC §8):
+# How each unit's site is reached over IPv6:
 #   dual_stack   AAAA ::1, and [::1] serves the same site
 #   ipv4_only    no AAAA
 #   cname        a CNAME chain to a dual-stack CDN host
@@ -177,7 +177,7 @@ NXDOMAIN_HOST = f"oldportal.{DEMO_DOMAIN}"  # a retired site: its name no longer
 
 
 # --------------------------------------------------------------------------------------------
-# The link faults and their NOT-broken look-alikes (SPEC §6)
+# The link faults and their NOT-broken look-alikes (docs/checks.md)
 
 
 def _plant_nanjing(site: UnitSite, ports: Ports, truth: Truth) -> None:

@@ -3,7 +3,7 @@
 `Network` collects, as the web is generated, each host's addresses (A 127.0.0.1, AAAA ::1) or
 CNAME chain, the name servers of each zone, and what the IPv6 listener on [::1] answers for a
 host: the same site, another page, or nothing (no listener on its port). From that it gives the
-DNS records the demo name server serves and what the IPv6 check (SPEC §8, `checks/ipv6.py`) must
+DNS records the demo name server serves and what the IPv6 check (`checks/ipv6.py`) must
 conclude for each unit, so the ground truth follows the design instead of being written twice.
 
 `put_behind_challenge` puts a host behind an anti-bot JavaScript challenge like the customs
@@ -21,7 +21,7 @@ from crawler.demo.sites import DEMO_DOMAIN, Resource, VirtualHost
 LOOPBACK_V4 = "127.0.0.1"
 LOOPBACK_V6 = "::1"
 NAME_SERVERS = (f"ns1.{DEMO_DOMAIN}", f"ns2.{DEMO_DOMAIN}")
-# SPEC §8: at least two name servers of the zone must have AAAA and answer over IPv6.
+# At least two name servers of the zone must have AAAA and answer over IPv6.
 MIN_NS_WITH_IPV6 = 2
 SAME, OTHER = "same", "other"  # what [::1] answers for a host: its own site, or another page
 
@@ -122,7 +122,7 @@ class Network:
                 "link_hosts": [f"{name}:{link_port}" for name, link_port in link_hosts]}
 
     def ipv6_detail(self, check: str, host: str, port: int, link_hosts: list[tuple[str, int]]) -> list[str]:
-        """What SPEC §5 says the detail of an IPv6 finding must contain."""
+        """What the detail of an IPv6 finding must contain (docs/checks.md)."""
         if check == "ipv6_no_aaaa":
             return [host]
         if check == "ipv6_unreachable":

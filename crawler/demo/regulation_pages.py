@@ -1,4 +1,4 @@
-"""Regulation pages of the demo web (SPEC §7), made from the reference library's own files.
+"""Regulation pages of the demo web (docs/regulations.md), made from the reference library's own files.
 
 The texts are read from `checks/regulations/` when the web is generated, so the pages stay in
 step with the library: the fictional family 中华人民共和国海关示范管理条例 (versions 2012-05-10,

@@ -1,15 +1,14 @@
 """The ground truth of the demo web: the faults planted in it and the look-alikes that are not.
 
 truth.json holds:
-- `findings`: every row the unit CSVs must hold, no more. A row has the CSV's key (SPEC §5):
+- `findings`: every row the unit CSVs must hold, no more. A row has the CSV's key (docs/csv.md):
   `unit_id, check, page_url, target_url`, with `link_text`, `fault` (why it is a fault) and,
-  for page findings, `detail_contains`: what SPEC §5 says the detail must contain (a section
+  for page findings, `detail_contains`: what docs/checks.md says the detail must contain (a section
   finding's detail starts with the first of them).
 - `not_flagged`: links that look broken or wrong but are not: their target must not be reported.
 - `not_flagged_pages`: pages on which one `check` must stay silent (`section` names the section
   when the page is the column, which may carry findings about other sections).
-- `ipv6`: per unit the verdict, the IPv6 checks it fails and the link hosts the crawl sees
-  (SPEC §8); `ipv6_loopback`: whether the machine had ::1 for the listeners.
+- `ipv6`: per unit the verdict, the IPv6 checks it fails and the link hosts the crawl sees; `ipv6_loopback`: whether the machine had ::1 for the listeners.
 - `render`: with challenged pages rendered (--render): the rows that go (`removes`), the rows
   that come (`adds`), the challenged unit's IPv6 result (`ipv6`).
 """

@@ -3,7 +3,7 @@
 It answers, for each finding of a run, since when it is known (`first_seen`) and whether it is
 `new`, `persisting` or `accepted` by an inspector, and which findings of the unit's previous run
 are gone (`resolved`). A finding is resolved only when the unit's crawl was complete and the page
-that carried it was crawled again (SPEC §9): an unreachable, blocked or cut-short unit resolves
+that carried it was crawled again: an unreachable, blocked or cut-short unit resolves
 nothing.
 
 Each finished run also keeps what it reported, in full (every finding with its evidence, each

@@ -1,4 +1,4 @@
-"""The IPv6 check of SPEC §8 for a set of units, with the crawl's resolver and link hosts."""
+"""The IPv6 check (docs/checks.md) for a set of units, with the crawl's resolver and link hosts."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -10,7 +10,7 @@ WORKERS = 64  # a slow name server costs one lifetime per lookup: many in parall
 
 
 def own_link_hosts(unit_url: str, netlocs: set[str], other_unit_hosts: set[str]) -> list[str]:
-    """The unit's own host and its subdomains among its link hosts, other units excluded (SPEC §8)."""
+    """The unit's own host and its subdomains among its link hosts, other units excluded."""
     own = (urlsplit(unit_url).hostname or "").lower()
     hosts = []
     for netloc in sorted(netlocs):

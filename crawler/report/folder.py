@@ -1,4 +1,4 @@
-"""Report writers: the run folder of SPEC §5 (unit CSVs, summary.csv, resolved.csv, accepted.csv,
+"""Report writers: the run folder of docs/csv.md (unit CSVs, summary.csv, resolved.csv, accepted.csv,
 run.json, index.html, findings.xlsx).
 
 Every file is written to a temporary name and renamed, so no partial report is ever visible.

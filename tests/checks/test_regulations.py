@@ -1,4 +1,4 @@
-"""The regulation library (SPEC §7), regulation page checks and the import of downloaded texts."""
+"""The regulation library (docs/regulations.md), regulation page checks and the import of downloaded texts."""
 from __future__ import annotations
 
 import datetime as dt

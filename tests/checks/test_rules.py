@@ -1,4 +1,4 @@
-"""rules.yaml: the defaults SPEC §6 requires, the sites.yaml override, and one-line errors."""
+"""rules.yaml: the defaults docs/checks.md describes, the sites.yaml override, and one-line errors."""
 import textwrap
 
 import pytest

@@ -1,4 +1,4 @@
-"""The hostile web (issue 8): the real crawl against a loopback server of nasty answers.
+"""The hostile web: the real crawl against a loopback server of nasty answers.
 
 `tests.webs.hostile` serves the cases and knows what a correct crawl reports about each (truth.json).
 The run must finish on its own, report exactly those findings, count every limit it hit in

@@ -1,4 +1,4 @@
-"""--render (SPEC §3, §6): a firewall's JavaScript cookie challenge, without and with headless Chromium."""
+"""--render: a firewall's JavaScript cookie challenge, without and with headless Chromium."""
 import json
 import shutil
 import subprocess

@@ -746,7 +746,7 @@ def test_demo_challenge_without_and_with_the_cookie(demo):
 
 
 def test_demo_ipv6_check_gives_the_truths_verdicts(demo):
-    """The IPv6 check (SPEC §8) against the running demo: the truth's verdicts, link hosts as
+    """The IPv6 check against the running demo: the truth's verdicts, link hosts as
     the crawl gives them, name servers asked on [::1] at the demo DNS port."""
     expected = demo.truth["ipv6"]
     targets = [IPv6Target(unit.id, unit.url, expected[unit.id]["link_hosts"]) for unit in _units(demo)]

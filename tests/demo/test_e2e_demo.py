@@ -1,7 +1,7 @@
 """End to end: the real crawl against the demo customs web and its DNS server on loopback.
 
 The demo plants faults and knows them (truth.json); the CSVs must hold exactly those findings:
-every one found, nothing else, none of the NOT-broken cases of SPEC §6.
+every one found, nothing else, none of the NOT-broken cases of docs/checks.md.
 """
 import csv
 import json

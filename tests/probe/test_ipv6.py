@@ -1,4 +1,4 @@
-"""The IPv6 check (SPEC §8): verdict rules on plain data, then every case against the demo DNS
+"""The IPv6 check (docs/checks.md): verdict rules on plain data, then every case against the demo DNS
 server and real HTTP(S) listeners on 127.0.0.1 and ::1 (nothing else is ever contacted)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile-server test mode (issue 8): a loopback web site of nasty answers, with its ground truth.
+"""Hostile-server test mode: a loopback web site of nasty answers, with its ground truth.
 
     python -m tests.webs.hostile serve --dir DIR
 
@@ -300,7 +300,7 @@ class HostileSite:
     def truth(self) -> dict:
         """What a correct crawl reports: findings by (unit, check, page, target) with words their
         detail must hold, the targets it must not flag, the limits run.json must count, and every
-        case with what is hostile about it (the closing note of issue 8 is made from these)."""
+        case with what is hostile about it."""
         findings: list[dict] = []
         not_flagged: list[dict] = []
 
@@ -691,7 +691,7 @@ class HostileWeb(LoopbackWeb):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.webs.hostile",
-                                     description="A loopback web of hostile answers for the crawler (issue 8).")
+                                     description="A loopback web of hostile answers for the crawler.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser(
         "serve", help="serve the hostile web on 127.0.0.1 until SIGTERM/SIGINT",

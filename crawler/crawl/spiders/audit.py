@@ -98,7 +98,7 @@ class ListRole:
 
 
 def find_disclosure_link(links: list[Link]) -> Link | None:
-    """The home page's link to its disclosure column, by its text (SPEC §4)."""
+    """The home page's link to its disclosure column, by its text (docs/sites-yaml.md)."""
     for wanted in DISCLOSURE_LINK_TEXTS:
         exact = [link for link in links if link.kind == PAGE and "".join(link.text.split()) == wanted]
         if exact:
@@ -183,7 +183,7 @@ class AuditSpider(scrapy.Spider):
         self.claims = claims
         self.analyzer = analyzer
         self.progress = progress
-        # SPEC §3: a spot-checked URL whose home page has no disclosure column is crawled as a site.
+        # A spot-checked URL whose home page has no disclosure column is crawled as a site.
         self.site_when_no_column = site_when_no_column
         self.units: dict[str, UnitCrawl] = {}
         for unit in units:
@@ -608,7 +608,7 @@ class AuditSpider(scrapy.Spider):
             raise DontCloseSpider
 
     def _crawl_as_site(self, state: UnitCrawl) -> bool:
-        """A spot-checked home whose frames named no column either: crawled as a site (SPEC §3)."""
+        """A spot-checked home whose frames named no column either: crawled as a site."""
         links, state.deferred_links = state.deferred_links, []
         requests = list(self._home_as_site(state, links))
         for request in requests:
