@@ -1,6 +1,8 @@
 """What a check produces: a finding an inspector can act on, and the catalogue of check codes."""
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 
 
@@ -37,6 +39,10 @@ CATALOG: dict[str, CheckInfo] = {
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
+# Checks whose identity is the (page, target) pair alone: their detail (a status, an error
+# message) may change from night to night without making it another finding.
+LINK_CHECKS = {"broken_link", "soft_404", "wrong_link"}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -62,3 +68,16 @@ class Finding:
 
     def sort_key(self) -> tuple:
         return (SEVERITY_RANK[self.info.severity], self.page_url, self.check, self.target_url)
+
+
+def stable_detail(finding: Finding) -> str:
+    """The part of the detail that names what is wrong (a section, a host), not how it looks tonight."""
+    if finding.check in LINK_CHECKS:
+        return ""
+    return re.split(r"[：:，,（(\s]", finding.detail, maxsplit=1)[0]
+
+
+def fingerprint(finding: Finding) -> str:
+    """A finding's identity across runs: the history and `accept` know it by this."""
+    key = "\x1f".join((finding.unit_id, finding.check, finding.page_url, finding.target_url, stable_detail(finding)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]

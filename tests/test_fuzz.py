@@ -26,7 +26,10 @@ from checks.rules import RulesError, load_rules
 from checks.sections import MAX_LIST_PAGES, parse_list_page
 from crawler.sites import ConfigError, Unit, load_sites
 from crawler.crawl.links import canonical_url, extract_links, is_pagination, is_trap_path, link_kind
-from crawler.report.folder import FORMULA_PREFIXES, csv_bytes
+from crawler.outcome.model import Seen, UnitReport
+from crawler.report.csv import csv_bytes
+from crawler.report.html import index_html
+from crawler.report.rows import FORMULA_PREFIXES
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULES = load_rules()
@@ -252,9 +255,6 @@ def test_csv_round_trips_every_cell_once_the_neutralising_quote_is_removed(rows)
 
 def report_with(text: str, url: str):
     """One unit's report whose every crawled field holds the fuzzed text or URL."""
-    from crawler.outcome.assess import UnitReport
-    from crawler.outcome.history import Seen
-
     unit = Unit(id="hostile", name=text or "单位", url="http://www.customs.gov.cn/", disclosure_url=None,
                 scope="site", max_depth=4, max_pages=10)
     finding = Finding("hostile", "broken_link", page_url=url, detail=text, target_url=url, link_text=text,
@@ -290,8 +290,6 @@ HOSTILE_TEXT = st.one_of(TEXT, st.sampled_from(["<script>alert(1)</script>", "<i
 @FUZZ
 @given(HOSTILE_TEXT, HOSTILE_URLS)
 def test_html_report_shows_crawled_text_and_urls_only_as_text(text, url):
-    from crawler.report.html import index_html
-
     clean = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text)
     page = index_html([report_with(text, url)], {"run_id": "20260615-000000", "today": "2026-06-15"})
     markup = _Markup()

@@ -22,7 +22,8 @@ from checks.regulations import LibraryError, RegulationImportError
 from checks.rules import RulesError
 from crawler.sites import ConfigError, load_sites, unit_from_url
 from crawler.outcome.history import HistoryError
-from crawler.report.folder import csv_bytes, open_rows
+from crawler.report.csv import csv_bytes
+from crawler.report.rows import open_rows
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 EXIT_CODES_HELP = ("exit codes: 0 the run finished (findings are not failures), 2 bad configuration or usage, "

@@ -1,7 +1,7 @@
 """After the crawl: run the checks over the facts in the run store, unit by unit."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
 from urllib.parse import urlsplit
@@ -17,28 +17,12 @@ from checks.sections import ListItem, SectionFacts, section_findings
 from checks.wrong_link import wrong_link_detail
 from crawler import settings
 from crawler.sites import Unit
-from crawler.outcome.history import Resolved, Seen
+from crawler.outcome.model import UnitReport
 from crawler.crawl.links import canonical_url
 from crawler.crawl.page_facts import findings_from
 from crawler.crawl.store import RunStore
 
 DEADLINE_REASONS = {"closespider_timeout": "达到运行时限（--deadline）"}
-
-
-@dataclass
-class UnitReport:
-    unit: Unit
-    findings: list[Finding]
-    pages_crawled: int
-    links_checked: int
-    crawl_complete: bool
-    crawl_notes: str
-    reachable: bool
-    stats: dict = field(default_factory=dict)
-    crawled_pages: set[str] = field(default_factory=set)
-    # filled from the history: each finding with first_seen/state, and what was fixed since
-    rows: list[Seen] = field(default_factory=list)
-    resolved: list[Resolved] = field(default_factory=list)
 
 
 def _fetch(data: dict | None) -> FetchResult | None:

@@ -13,24 +13,16 @@ after the folder itself was pruned.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from checks.findings import CATALOG, Finding
-
-if TYPE_CHECKING:
-    from crawler.outcome.assess import UnitReport
-
-# Checks whose identity is the (page, target) pair alone: their detail (a status, an error
-# message) may change from night to night without making it another finding.
-LINK_CHECKS = {"broken_link", "soft_404", "wrong_link"}
+from checks.findings import CATALOG, Finding, fingerprint
+from crawler.outcome.model import Acceptance, Resolved, Seen, TrendPoint, UnitReport
+from crawler.sites import Unit
 
 # The UnitReport.stats the reports show; the rest is crawl bookkeeping.
 REPORT_STATS = ("ipv6_verdict", "ipv6_link_share")
@@ -73,64 +65,6 @@ TREND_RUNS = 30
 
 class HistoryError(Exception):
     """A run or finding the history does not know, or not uniquely; one line."""
-
-
-def stable_detail(finding: Finding) -> str:
-    """The part of the detail that names what is wrong (a section, a host), not how it looks tonight."""
-    if finding.check in LINK_CHECKS:
-        return ""
-    return re.split(r"[：:，,（(\s]", finding.detail, maxsplit=1)[0]
-
-
-def fingerprint(finding: Finding) -> str:
-    key = "\x1f".join((finding.unit_id, finding.check, finding.page_url, finding.target_url, stable_detail(finding)))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    """An inspector's decision that a finding is a false positive or tolerated, until a day or for good."""
-
-    reason: str
-    until: str | None  # YYYY-MM-DD, the last day it holds; None: until accepted again with a date
-    accepted_at: str
-
-    def holds_on(self, day: str) -> bool:
-        return self.until is None or day <= self.until
-
-
-@dataclass(frozen=True)
-class Seen:
-    """A finding of this run with its history."""
-
-    finding: Finding
-    fingerprint: str
-    first_seen: str
-    state: str  # new | persisting | accepted
-    acceptance: Acceptance | None = None
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """A finding of an earlier run that is gone, as it was last reported."""
-
-    finding: Finding
-    fingerprint: str
-    first_seen: str
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    run_id: str
-    today: str
-    open_by_severity: dict[str, int]  # high | medium | low -> findings in the unit CSVs
-    new: int
-    resolved: int
-    accepted: int
-
-    @property
-    def open(self) -> int:
-        return sum(self.open_by_severity.values())
 
 
 class History:
@@ -301,10 +235,6 @@ class History:
 
     def load_run(self, run_id: str) -> tuple[dict, list[UnitReport]]:
         """run.json and the unit reports of a stored run, as the run wrote them."""
-        # crawler.outcome.assess imports this module for Seen/Resolved: import it here, not at the top
-        from crawler.outcome.assess import UnitReport
-        from crawler.sites import Unit
-
         row = self.db.execute("SELECT info FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             raise HistoryError(f"no run {run_id} in {self.path}")

@@ -15,9 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from checks.findings import CATALOG, SEVERITY_RANK, Finding
-from crawler.outcome.assess import UnitReport
-from crawler.outcome.history import Acceptance, TrendPoint
-from crawler.report.folder import accepted_rows, open_rows
+from crawler.outcome.model import Acceptance, TrendPoint, UnitReport
+from crawler.report.rows import accepted_rows, open_rows
 
 SEVERITY_NAMES = {"high": "高", "medium": "中", "low": "低"}
 SEVERITY_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#95a5a6"}

@@ -14,8 +14,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from checks.findings import CATALOG
-from crawler.outcome.assess import UnitReport
-from crawler.report.folder import CSV_COLUMNS, SUMMARY_COLUMNS, accepted_rows, finding_row, open_rows, summary_rows
+from crawler.outcome.model import UnitReport
+from crawler.report.rows import CSV_COLUMNS, SUMMARY_COLUMNS, accepted_rows, finding_row, open_rows, summary_rows
 
 COLUMN_NAMES = {
     "unit_id": "单位代码", "unit_name": "单位名称", "check": "问题代码", "check_name": "问题类型",

@@ -18,12 +18,14 @@ import scrapy
 from scrapy.settings import Settings
 
 from checks.dates import shanghai_now
+from checks.findings import fingerprint
 from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
-from crawler.outcome.assess import Context, UnitReport, assess_unit
+from crawler.outcome.assess import Context, assess_unit
 from crawler.sites import Unit
-from crawler.outcome.history import History, Seen, fingerprint
+from crawler.outcome.history import History
+from crawler.outcome.model import Seen, UnitReport
 from crawler.probe.ipv6_run import own_link_hosts, run_ipv6_check
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.report.folder import write_run_folder

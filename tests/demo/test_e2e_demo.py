@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.report.folder import CSV_COLUMNS
+from crawler.report.rows import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-06-15"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.findings import Finding
-from crawler.outcome.history import MIGRATIONS, History, fingerprint
+from checks.findings import Finding, fingerprint
+from crawler.outcome.history import MIGRATIONS, History
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "http://a.test/col/index.html"

@@ -17,11 +17,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from checks.findings import Finding
-from crawler.outcome.assess import UnitReport
+from checks.findings import Finding, fingerprint
+from crawler.outcome.history import History
+from crawler.outcome.model import UnitReport
+from crawler.report.folder import write_run_folder
+from crawler.report.rows import CSV_COLUMNS
 from crawler.sites import Unit
-from crawler.outcome.history import History, fingerprint
-from crawler.report.folder import CSV_COLUMNS, write_run_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "reports" / "test-screenshots" / "index.png"
