@@ -15,13 +15,20 @@ from typing import Any, Callable
 
 import yaml
 
+from checks.findings import CATALOG
+
 DEFAULT_PATH = Path(__file__).with_name("rules.yaml")
 
 ARTICLE, LIST = "article", "list"
 SECTION_KINDS = (ARTICLE, LIST)
 
 # Lists whose entries are merged by `name` when an override gives them.
-_NAMED_LISTS = {("sections",), ("news_columns",), ("metadata", "fields")}
+_NAMED_LISTS = {("sections",), ("news_columns",), ("metadata", "fields"), ("indicators", "single_veto"),
+                ("indicators", "deductions")}
+
+# Where an indicator counts a finding: on the unit's home page, on any other page, anywhere.
+HOME, OTHER, ANY = "home", "other", "any"
+PLACES = (HOME, OTHER, ANY)
 
 
 class RulesError(ValueError):
@@ -71,6 +78,30 @@ class WrongLinkRules:
 
 
 @dataclass(frozen=True)
+class Indicator:
+    """One indicator of the national website inspection: which findings it counts, and where.
+
+    A single-veto indicator has `at_least` or `share_of_runs`; a deduction has `points` (and
+    maybe `max_points`).
+    """
+
+    name: str
+    checks: tuple[str, ...]
+    page: str = ANY  # HOME | OTHER | ANY
+    at_least: int | None = None
+    share_of_runs: float | None = None
+    points: float = 0.0
+    max_points: float | None = None
+
+
+@dataclass(frozen=True)
+class Indicators:
+    pass_score: float
+    single_veto: tuple[Indicator, ...]
+    deductions: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     sections: tuple[SectionRule, ...]  # required sections, then the optional news columns
     annual_report: AnnualReportRule
@@ -79,6 +110,7 @@ class Rules:
     invalid_validity_keywords: tuple[str, ...]
     valid_validity_phrases: tuple[str, ...]
     wrong_link: WrongLinkRules
+    indicators: Indicators
     ipv6_link_share_threshold: float = 0.9
     news_stale_days: int = 14
 
@@ -242,8 +274,8 @@ def _name(data: Any, keys: tuple, value: Any, where: Where) -> None:
 def _validate(data: Any, where: Where) -> None:
     top = _mapping(data, (), data, where,
                    {"sections", "news_stale_days", "news_columns", "annual_report", "metadata",
-                    "wrong_link", "ipv6_link_share_threshold"},
-                   {"sections", "annual_report", "metadata", "wrong_link"})
+                    "wrong_link", "ipv6_link_share_threshold", "indicators"},
+                   {"sections", "annual_report", "metadata", "wrong_link", "indicators"})
     section_names = _validate_sections(data, ("sections",), top["sections"], where, news=False)
     if "news_stale_days" in top:
         _positive_int(data, ("news_stale_days",), top["news_stale_days"], where)
@@ -298,6 +330,50 @@ def _validate(data: Any, where: Where) -> None:
     for key in ("own_content_words", "parked_keywords", "gambling_keywords"):
         if key in wrong:
             _words(data, keys + (key,), wrong[key], where)
+    _validate_indicators(data, top["indicators"], where)
+
+
+def _number(data: Any, keys: tuple, value: Any, where: Where) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        _fail(where, keys, f"must be a number of at least 0, not {value!r}", data)
+
+
+def _validate_indicators(data: Any, indicators: Any, where: Where) -> None:
+    keys = ("indicators",)
+    _mapping(data, keys, indicators, where, {"pass_score", "single_veto", "deductions"},
+             {"pass_score", "single_veto", "deductions"})
+    _number(data, keys + ("pass_score",), indicators["pass_score"], where)
+    for group, measures in (("single_veto", {"at_least", "share_of_runs"}), ("deductions", {"points", "max_points"})):
+        entries = indicators[group]
+        if not isinstance(entries, list):
+            _fail(where, keys + (group,), f"must be a list of indicators, not {_kind(entries)}", data)
+        names: set[str] = set()
+        for i, entry in enumerate(entries):
+            ikeys = keys + (group, i)
+            _mapping(data, ikeys, entry, where, {"name", "checks", "page"} | measures, {"name", "checks"})
+            _name(data, ikeys + ("name",), entry["name"], where)
+            if entry["name"] in names:
+                _fail(where, ikeys + ("name",), f"indicator '{entry['name']}' is given twice", data)
+            names.add(entry["name"])
+            _words(data, ikeys + ("checks",), entry["checks"], where, allow_empty=False)
+            for code in entry["checks"]:
+                if code not in CATALOG:
+                    _fail(where, ikeys + ("checks",), f"unknown check code '{code}' (see docs/checks.md)", data)
+            if entry.get("page", ANY) not in PLACES:
+                _fail(where, ikeys + ("page",), f"must be one of {', '.join(PLACES)}, not {entry['page']!r}", data)
+            given = measures & set(entry)
+            if group == "single_veto":
+                if len(given) != 1:
+                    _fail(where, ikeys, "needs exactly one of at_least, share_of_runs", data)
+                if "at_least" in entry:
+                    _positive_int(data, ikeys + ("at_least",), entry["at_least"], where)
+                else:
+                    _share(data, ikeys + ("share_of_runs",), entry["share_of_runs"], where)
+            else:
+                if "points" not in entry:
+                    _fail(where, ikeys, "missing key 'points'", data)
+                for key in sorted(given):
+                    _number(data, ikeys + (key,), entry[key], where)
 
 
 def _validate_sections(data: Any, keys: tuple, sections: Any, where: Where, news: bool) -> list[str]:
@@ -380,6 +456,19 @@ def _build(data: dict) -> Rules:
             parked_keywords=tuple(wrong["parked_keywords"]),
             gambling_keywords=tuple(wrong["gambling_keywords"]),
         ),
+        indicators=_build_indicators(data["indicators"]),
         ipv6_link_share_threshold=float(data.get("ipv6_link_share_threshold", 0.9)),
         news_stale_days=news_days,
     )
+
+
+def _build_indicators(data: dict) -> Indicators:
+    def indicator(entry: dict) -> Indicator:
+        return Indicator(
+            name=entry["name"].strip(), checks=tuple(entry["checks"]), page=entry.get("page", ANY),
+            at_least=entry.get("at_least"), share_of_runs=entry.get("share_of_runs"),
+            points=float(entry.get("points", 0)), max_points=entry.get("max_points"),
+        )
+
+    return Indicators(float(data["pass_score"]), tuple(map(indicator, data["single_veto"])),
+                      tuple(map(indicator, data["deductions"])))
