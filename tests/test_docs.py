@@ -78,7 +78,7 @@ def test_every_check_code_is_documented_with_its_chinese_name_and_severity():
 
 
 def test_every_unit_csv_and_summary_column_is_documented():
-    from crawler.report.folder import CSV_COLUMNS, SUMMARY_COLUMNS
+    from crawler.report.rows import CSV_COLUMNS, SUMMARY_COLUMNS
 
     text = (DOCS / "csv.md").read_text(encoding="utf-8")
     for column in [*CSV_COLUMNS, *(c for c in SUMMARY_COLUMNS if c not in CATALOG)]:
