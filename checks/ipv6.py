@@ -56,6 +56,9 @@ MAX_CNAME_HOPS = 16
 USER_AGENT = "customs-audit (IPv6 check)"
 
 VERDICT_PASS, VERDICT_PARTIAL, VERDICT_FAIL = "pass", "partial", "fail"
+# The crawl was to measure the link share and read no link of the unit (no page crawled: a
+# firewall challenge, a home without links): what the site check alone says cannot be a pass.
+VERDICT_UNKNOWN = "unknown"
 _FAIL_CHECKS = {"ipv6_no_aaaa", "ipv6_unreachable"}
 _PARTIAL_CHECKS = {"ipv6_mismatch", "ipv6_links"}
 
@@ -532,6 +535,7 @@ class IPv6Report:
     http_v6: tuple[HTTPResult, ...] = ()  # unusable addresses appear here, never contacted
     mismatches: tuple[Mismatch, ...] = ()
     link_hosts: tuple[LinkHost, ...] = ()
+    links_measured: bool = False  # the crawl gave the link hosts (the share is part of the verdict)
     threshold: float = DEFAULT_LINK_SHARE_THRESHOLD
     zone: str = ""
     ns: tuple[NSResult, ...] = ()
@@ -564,12 +568,19 @@ class IPv6Report:
     @property
     def verdict(self) -> str:
         """fail on no AAAA or an unreachable address/port, partial on a mismatch or a link share
-        below the threshold, else pass; the name servers are a finding of their own."""
+        below the threshold, else pass; the name servers are a finding of their own.
+
+        A link share the crawl was to measure but could not (no link seen: zero pages crawled)
+        makes a pass unknown: fail and partial stand whatever the share, as no share can lift
+        them; a pass needs the share (docs/firewalls.md).
+        """
         checks = {check for check, _, _ in self._problems()}
         if checks & _FAIL_CHECKS:
             return VERDICT_FAIL
         if checks & _PARTIAL_CHECKS:
             return VERDICT_PARTIAL
+        if self.links_measured and not self.link_hosts:
+            return VERDICT_UNKNOWN
         return VERDICT_PASS
 
     def findings(self, unit_id: str, home_url: str) -> list[Finding]:
@@ -646,11 +657,12 @@ def _link_host(host: str, aaaa: Lookup, results: Sequence[HTTPResult]) -> LinkHo
 class IPv6Target:
     """A unit to check. `link_hosts`: the distinct hosts of its own in-scope links (its host and
     subdomains, from the crawl), each a host name, 'host:port' or a URL; a bare host is asked on
-    the unit URL's scheme and port. Empty for the `ipv6` command, which checks the site alone."""
+    the unit URL's scheme and port. Empty when the crawl saw none (the verdict cannot pass);
+    None for the `ipv6` command, which checks the site alone."""
 
     unit_id: str
     url: str
-    link_hosts: Sequence[str] = ()
+    link_hosts: Sequence[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -890,7 +902,7 @@ def check_ipv6(
     for target in targets:
         origin, path = _origin(target.url)
         links: dict[str, _Origin] = {}
-        for entry in target.link_hosts:
+        for entry in target.link_hosts or ():
             link = _link_origin(entry, origin)
             links.setdefault(link.host, link)
         plans.append((target, origin, path, list(links.values())))
@@ -929,6 +941,7 @@ def check_ipv6(
                     links[link].result() if link in links else _link_from_site(link, site_of[link].result())
                     for link in unit_links
                 ),
+                links_measured=target.link_hosts is not None,
                 threshold=threshold,
                 zone=zone.name,
                 ns=tuple(name_servers[ns_name, zone.name].result() for ns_name in zone.ns_names),

@@ -39,9 +39,6 @@ SHORT_BODY_CHARS = 600
 # A 200 page this close to the host's answer for a non-existent path is that error page.
 BASELINE_SIMILARITY = 0.9
 SHINGLED_CHARS = 5000
-# Challenge markers of the anti-bot firewalls in front of government sites (JS cookie challenge).
-CHALLENGE_STATUSES = {412, 521}
-CHALLENGE_MARKERS = ("__jsl_clearance", "document.cookie", "challenge", "jsl_")
 # A fixed path per host whose answer is that host's error baseline (fixed: runs are reproducible).
 PROBE_PATH = "/customs-audit-probe-404/d0e5a3c1-non-existent.html"
 
@@ -50,17 +47,6 @@ PROBE_PATH = "/customs-audit-probe-404/d0e5a3c1-non-existent.html"
 class Verdict:
     check: str
     detail: str
-
-
-def challenge_marker(status: int | None, body: str) -> str:
-    """The marker of an anti-bot JavaScript challenge in a 412/521 answer, '' when not one."""
-    if status not in CHALLENGE_STATUSES:
-        return ""
-    lowered = body[:20000].lower()
-    for marker in CHALLENGE_MARKERS:
-        if marker in lowered:
-            return marker
-    return ""
 
 
 def is_private_host(host: str) -> bool:

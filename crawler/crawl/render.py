@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.error import DNSLookupError
 
-from checks.link_checks import challenge_marker
+from checks.firewall import challenge_shape
 from crawler.crawl.links import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class RenderMiddleware:
 
     async def process_response(self, request, response, spider=None):
         body = response.text if isinstance(response, TextResponse) else ""
-        if not challenge_marker(response.status, body):
+        if not challenge_shape(response.status, response.headers, body):
             return response
         host = urlsplit(request.url).hostname
         async with self.lock:
@@ -213,7 +213,7 @@ class RenderMiddleware:
                 except PlaywrightError:
                     continue  # the document went away under the snapshot: its successor's events follow
                 # "loading": a newer document than the one parsed, whose own event follows.
-                if state == "loading" or challenge_marker(status, html):
+                if state == "loading" or challenge_shape(status, {}, html):
                     continue
                 if not status:  # no HTTP answer: Chromium shows its own error page
                     raise RenderFailed("the site did not answer the browser (Chromium shows its error page)")

@@ -116,8 +116,8 @@ class Network:
             verdict = "fail"
         elif {"ipv6_mismatch", "ipv6_links"} & set(checks):
             verdict = "partial"
-        else:
-            verdict = "pass"
+        else:  # a pass needs the link share, which no crawled link means unknown
+            verdict = "pass" if link_hosts else "unknown"
         return {"verdict": verdict, "checks": checks,
                 "link_hosts": [f"{name}:{link_port}" for name, link_port in link_hosts]}
 

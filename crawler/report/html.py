@@ -21,7 +21,7 @@ from crawler.report.rows import accepted_rows, open_rows
 SEVERITY_NAMES = {"high": "高", "medium": "中", "low": "低"}
 SEVERITY_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#95a5a6"}
 STATE_NAMES = {"new": "新增", "persisting": "持续", "accepted": "已接受", "resolved": "已整改"}
-VERDICT_NAMES = {"pass": "通过", "partial": "部分达标", "fail": "未通过"}
+VERDICT_NAMES = {"pass": "通过", "partial": "部分达标", "fail": "未通过", "unknown": "无法判定"}
 HEADER_NAMES = {"Content-Type": "内容类型", "Content-Length": "内容长度", "Location": "跳转地址",
                 "Retry-After": "Retry-After", "Server": "服务器", "Date": "服务器时间",
                 "Last-Modified": "最后修改", "ETag": "ETag"}
@@ -42,7 +42,7 @@ th{background:#f3f3f3;white-space:nowrap}td.n{text-align:right;white-space:nowra
 td.url{word-break:break-all;min-width:160px}td.k{white-space:nowrap}
 .sev{color:#fff;border-radius:3px;padding:0 5px;white-space:nowrap}
 .high{background:#c0392b}.medium{background:#e67e22}.low{background:#95a5a6}
-.pass{color:#1e8449;font-weight:bold}.partial{color:#b9770e;font-weight:bold}.fail{color:#c0392b;font-weight:bold}
+.pass{color:#1e8449;font-weight:bold}.partial{color:#b9770e;font-weight:bold}.fail{color:#c0392b;font-weight:bold}.unknown{color:#7f8c8d;font-weight:bold}
 details summary{cursor:pointer;white-space:nowrap}details[open]{min-width:340px}code{font-size:12px}
 dl{margin:6px 0;display:grid;grid-template-columns:max-content auto;gap:2px 10px}dt{color:#555}dd{margin:0;word-break:break-all}
 .muted{color:#888}

@@ -83,6 +83,18 @@ def test_healthy_site_passes_without_findings():
     assert rep.link_share is None and rep.parity_ok and rep.ns_ok
 
 
+def test_a_link_share_the_crawl_could_not_measure_is_unknown_never_a_pass():
+    # a unit behind a firewall challenge: no page crawled, no link host seen
+    assert report(links_measured=True).verdict == "unknown"
+    assert report(links_measured=True).findings("u", HOME) == []
+    # what no link share can lift stands
+    assert report(links_measured=True, aaaa_addresses=(), http_v6=()).verdict == "fail"
+    mismatch = Mismatch("2001:db8::1", 80, "192.0.2.1", ("状态码不同",))
+    assert report(links_measured=True, mismatches=(mismatch,)).verdict == "partial"
+    # measured on pages: judged
+    assert report(links_measured=True, link_hosts=(LinkHost("www.example-customs.test", True),)).verdict == "pass"
+
+
 def test_no_aaaa_fails_naming_the_host_and_the_cname_chain():
     rep = report(aaaa_addresses=(), http_v6=(), cname_chain=("cdn.example.net", "edge.example.net"))
     [finding] = rep.findings("u", HOME)

@@ -24,7 +24,8 @@ from twisted.internet.error import ConnectionClosed, ConnectionRefusedError, DNS
 
 from checks.dates import shanghai_now
 from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
-from checks.link_checks import PROBE_PATH, challenge_marker
+from checks.firewall import challenge_shape
+from checks.link_checks import PROBE_PATH
 from crawler.crawl.cache import CACHE_META
 from crawler.sites import Unit
 from crawler.crawl.page_facts import PageAnalyzer
@@ -547,7 +548,7 @@ class AuditSpider(scrapy.Spider):
             title=title[:200],
             heading=heading[:200],
             text=text,
-            challenge=challenge_marker(response.status, body),
+            challenge=challenge_shape(response.status, response.headers, body),
             attempts=1 + response.meta.get("retry_times", 0),
             fetched_at=shanghai_now().isoformat(timespec="seconds"),
             headers={name: response.headers.get(name).decode("latin-1")
