@@ -196,10 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, NameserverUnreachable, RulesError, LibraryError, RegulationImportError,
-            HistoryError) as exc:
+    except (UsageError, ConfigError, RulesError, LibraryError, RegulationImportError, HistoryError) as exc:
         tell(f"error: {exc}")
         return EXIT_USAGE
+    except NameserverUnreachable as exc:  # the resolver is dead: nothing could be judged, the run failed
+        tell(f"error: {exc}")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         tell("interrupted")
         return EXIT_FAILED

@@ -195,7 +195,7 @@ def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
 
 
 def check_nameservers(options: RunOptions) -> None:
-    """Fail fast with one line when the given nameservers do not answer (exit code 2)."""
+    """Fail fast with one line when the given nameservers do not answer (exit code 3: the run failed)."""
     if options.nameservers:
         probe_nameservers(make_resolver(options.nameservers, timeout=options.timeout or 5.0))
 

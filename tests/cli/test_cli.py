@@ -56,11 +56,19 @@ def test_bad_option_values(tmp_path):
     assert_one_line_error(run_cli("frobnicate"), "frobnicate")
 
 
-def test_unreachable_nameserver(tmp_path):
+@pytest.mark.parametrize("command", [["check", "http://nanjing.customs-demo.test/"], ["run"],
+                                     ["ipv6", "http://nanjing.customs-demo.test/"]])
+def test_a_dead_nameserver_fails_the_run_with_exit_3_and_one_line(tmp_path, command):
+    """A name server that does not answer is not bad input (the option is well formed): the run failed."""
     port = closed_udp_port()
-    result = run_cli("check", "http://nanjing.customs-demo.test/", "--nameserver", f"127.0.0.1:{port}",
-                     "--timeout", "2", "--out", str(tmp_path))
-    assert_one_line_error(result, "name server")
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("units:\n  - id: a\n    name: 甲海关\n    url: http://a.customs-demo.test/\n", encoding="utf-8")
+    result = run_cli(*command, "--sites", str(sites), "--nameserver", f"127.0.0.1:{port}", "--timeout", "2",
+                     *(["--out", str(tmp_path / "out")] if command[0] != "ipv6" else []))
+    assert result.returncode == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "name server" in lines[0] and "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").glob("2*"))  # nothing was crawled
 
 
 @pytest.mark.parametrize("command", ["run", "check", "demo"])
