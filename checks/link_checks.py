@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from checks.facts import ATTACHMENT, ERROR_KINDS, LIMIT_ERROR_KINDS, PAGE, FetchResult, Link
 from checks.findings import Finding
+from checks.hosts import host_of
 
 # Phrases that mark an error page when they stand in its title or main heading, or fill a
 # short body. "404" counts only as a status, never inside a document number like 〔2021〕404号.
@@ -226,7 +227,7 @@ def link_findings(
     # the verdict depends on the target, not on the page: judged once per target (they come grouped)
     @lru_cache(maxsize=64)
     def verdict_on(url: str, kind: str) -> Verdict | None:
-        return classify_link(Link(url, "", "", kind), result_of(url), baseline_of(urlsplit(url).netloc), public_site)
+        return classify_link(Link(url, "", "", kind), result_of(url), baseline_of(host_of(url)), public_site)
 
     for item in carried:
         result = result_of(item.link.url)
@@ -239,7 +240,7 @@ def link_findings(
         if verdict is None:
             continue
         if verdict.check == "link_blocked":
-            blocked[(urlsplit(item.link.url).netloc, item.section)].append((item, result))
+            blocked[(host_of(item.link.url), item.section)].append((item, result))
             continue
         findings.append(
             Finding(

@@ -20,6 +20,7 @@ from lxml import etree
 
 from checks.dates import item_date, remove_dates, shanghai_today
 from checks.findings import Finding
+from checks.hosts import host_of
 from checks.rules import ARTICLE, Rules, SectionRule
 
 COLUMN_NAME = "政府信息公开专栏"
@@ -330,9 +331,9 @@ def parse_list_page(html: str, url: str, today: dt.date | None = None) -> ListPa
 def _frames(root, base: str, page_url: str) -> list[str]:
     """The pages a list page without entries embeds (<iframe>, <frame>) on its own host: older CMS
     templates show the list in a frame, which is then another page of the same list."""
-    host = urlsplit(page_url).netloc.lower()
+    host = host_of(page_url)
     frames = [_web_url(urljoin(base, src.strip())) for src in root.xpath("//iframe/@src | //frame/@src") if src.strip()]
-    return list(dict.fromkeys(url for url in frames if url and urlsplit(url).netloc.lower() == host and url != page_url))
+    return list(dict.fromkeys(url for url in frames if url and host_of(url) == host and url != page_url))
 
 
 def is_single_article(html: str) -> bool:

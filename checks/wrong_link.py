@@ -1,7 +1,7 @@
 """wrong_link (错链): a link whose target works but is not what the link promises.
 
-Three cases, each explained in the finding: the link names this unit's content but lands on
-another unit's site; the target is a parked/for-sale or gambling page; a long link text shares
+Three cases, each explained in the finding: the link names one unit and the page it opens names
+another (landing on another unit's or the headquarters' site is no fault by itself); the target is a parked/for-sale or gambling page; a long link text shares
 (almost) nothing with the target's title, main heading or text. Precision matters more than
 recall: when the target gives too little to judge by, nothing is said.
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from checks.facts import FetchResult
+from checks.hosts import host_and_port, host_of, same_site
 from checks.rules import Rules
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -62,42 +62,20 @@ def wrong_link_detail(
     """
     if target.status != 200 or not _is_html(target):
         return None
-    host = _host(target.final_url or target.url)
+    host = host_of(target.final_url or target.url)
     text = " ".join(unicodedata.normalize("NFKC", link_text or "").split())
     title = " ".join(unicodedata.normalize("NFKC", target.title or "").split())
+    heading = " ".join(unicodedata.normalize("NFKC", target.heading or "").split())
     return (
         _parked_or_gambling(host, title, target.text, other_unit_hosts, page_unit_host, rules)
-        or _other_unit(text, host, page_unit_host, other_unit_hosts, this_unit_name, rules)
-        or _unrelated_title(text, title, target, other_unit_hosts, this_unit_name, rules)
+        or _other_unit(text, title, heading, host, page_unit_host, other_unit_hosts, this_unit_name, rules)
+        or _unrelated_title(text, title, heading, target, other_unit_hosts, this_unit_name, rules)
     )
 
 
 def _is_html(target: FetchResult) -> bool:
     content_type = (target.content_type or "").lower()
     return "html" in content_type or (not content_type and bool(target.title or target.text))
-
-
-def _host(url: str) -> str:
-    """The host[:port] a URL names, as written (for the inspector to read)."""
-    return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
-
-
-def _same_host(a: str, b: str) -> bool:
-    """Same site: www. aside, and a port that only one side names does not matter."""
-    (first_name, first_port), (second_name, second_port) = _site(a), _site(b)
-    ports = [port for port in (first_port, second_port) if port is not None]
-    return first_name == second_name and (len(ports) < 2 or ports[0] == ports[1])
-
-
-@lru_cache(maxsize=4096)
-def _site(netloc: str) -> tuple[str, int | None]:
-    """(host without www., port unless a default one) of a host[:port]; asked for every link, so kept."""
-    parts = urlsplit(f"//{netloc}")
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return (parts.hostname or "").rstrip(".").removeprefix("www."), (None if port in (80, 443) else port)
 
 
 def _parked_or_gambling(host: str, title: str, body: str, other_unit_hosts: dict[str, str],
@@ -107,7 +85,7 @@ def _parked_or_gambling(host: str, title: str, body: str, other_unit_hosts: dict
         if keyword.lower() in lowered_title or keyword.lower() in lowered_body:
             return f"目标网站（{host}）是停放或待售域名页面（含“{keyword}”），原网站已不在该域名上"
     # Government sites report on gambling cases ("查获百家乐赌具"): they are not gambling pages.
-    official = (urlsplit(f"//{host}").hostname or "").endswith(".gov.cn") or any(_same_host(host, h) for h in [*other_unit_hosts, page_unit_host])
+    official = host_and_port(host)[0].endswith(".gov.cn") or any(same_site(host, h) for h in [*other_unit_hosts, page_unit_host])
     if official:
         return None
     in_title = [k for k in rules.wrong_link.gambling_keywords if k.lower() in lowered_title]
@@ -119,31 +97,34 @@ def _parked_or_gambling(host: str, title: str, body: str, other_unit_hosts: dict
     return None
 
 
-def _other_unit(text: str, host: str, page_unit_host: str, other_unit_hosts: dict[str, str],
-                this_unit_name: str, rules: Rules) -> str | None:
-    if not host or _same_host(host, page_unit_host):
+def _other_unit(text: str, title: str, heading: str, host: str, page_unit_host: str,
+                other_unit_hosts: dict[str, str], this_unit_name: str, rules: Rules) -> str | None:
+    """A link that names one unit and opens a page that names another one instead.
+
+    The target's host alone proves nothing: units link to the headquarters' pages and to each
+    other's, the headquarters' site carries the units' trees and a unit's host serves the
+    headquarters' tree. What the link says and what the page says must disagree.
+    """
+    if not host or same_site(host, page_unit_host):
         return None
-    landed = next((name for h, name in other_unit_hosts.items() if _same_host(h, host)), None)
-    if landed is None:
-        return None
+    names = [name for name in [this_unit_name, *other_unit_hosts.values()] if name]
     squeezed = "".join(text.split())
-    if landed and landed in squeezed:
-        return None  # the link says where it goes
-    named = [n for n in [this_unit_name, *other_unit_hosts.values()] if n and n in squeezed]
-    # "南京海关" inside "南京海关缉私局" names Nanjing; a longer name that holds a shorter one wins
-    named = [n for n in named if not any(n != m and n in m for m in named)]
-    if named:
-        return f"链接文字指向{named[0]}的内容，实际打开的是{landed}网站（{host}）"
-    own_words = [*rules.wrong_link.own_content_words,
-                 *(name for section in rules.sections for name in section.names if len(name) >= 4)]
-    # the longest word the text holds names the content best (政府信息公开年报, not 政府信息公开)
-    said = max((w for w in own_words if w in squeezed), key=len, default=None)
-    if said:
-        return f"链接文字“{text}”指本单位的“{said}”，实际打开的是{landed}网站（{host}）"
-    return None
+    named = _names_in(squeezed, names)
+    if not named and any(word in squeezed for word in rules.wrong_link.own_content_words):
+        named = [this_unit_name]
+    shown = _names_in("".join(f"{title}{heading}".split()), names)
+    if not named or not shown or set(named) & set(shown):
+        return None
+    return f"链接文字指向{named[0]}的内容，实际打开的是{shown[0]}的页面（{host}）"
 
 
-def _unrelated_title(text: str, title: str, target: FetchResult,
+def _names_in(text: str, names: list[str]) -> list[str]:
+    """The unit names `text` holds; "南京海关" inside "南京海关缉私局" names Nanjing: the longer wins."""
+    found = [name for name in names if name in text]
+    return [name for name in found if not any(name != other and name in other for other in found)]
+
+
+def _unrelated_title(text: str, title: str, heading: str, target: FetchResult,
                      other_unit_hosts: dict[str, str], this_unit_name: str, rules: Rules) -> str | None:
     if len(_CJK.findall(text)) < rules.wrong_link.min_text_chars:
         return None
@@ -151,7 +132,6 @@ def _unrelated_title(text: str, title: str, target: FetchResult,
     subject = _strip_site(text, site_names)
     if len(_CJK.findall(subject)) < rules.wrong_link.min_text_chars // 2:
         return None  # the text is mostly a unit name: nothing specific to compare
-    heading = " ".join(unicodedata.normalize("NFKC", target.heading or "").split())
     candidates = [part for part in [*_TITLE_SEPARATORS.split(title), title, heading]
                   if len(_CJK.findall(_strip_site(part, site_names))) >= 2]
     similarity = max((bigram_similarity(subject, _strip_site(c, site_names)) for c in candidates), default=0.0)

@@ -11,12 +11,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
 
 from checks.findings import SEVERITY_RANK
+from checks.hosts import host_of
 from checks.ipv6 import NameserverUnreachable, parse_nameserver
 from checks.regulations import LibraryError, RegulationImportError
 from checks.rules import RulesError
@@ -335,9 +335,9 @@ def known_unit(config, url: str):
     """The unit of sites.yaml whose home is on the URL's host."""
     if config is None:
         return None
-    host = urlsplit(url).netloc.lower()
+    host = host_of(url)
     for unit in config.units:
-        if urlsplit(unit.url).netloc.lower() == host:
+        if host_of(unit.url) == host:
             return unit
     return None
 

@@ -89,16 +89,6 @@ def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Lin
 _HTTP_URL = re.compile(r"[^:/?#]*://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
 
 
-def site_of(url: str) -> str:
-    """host[:port] of an absolute URL, lowercase, without the scheme's default port: what the
-    crawl compares to tell a unit's own pages (http://h.gov.cn:80/a.html is on h.gov.cn)."""
-    found = _HTTP_URL.match(url)
-    if found is None:
-        return ""
-    scheme = url.partition(":")[0].lower()
-    return found["netloc"].lower().rpartition("@")[2].removesuffix(_DEFAULT_PORTS.get(scheme, "\0"))
-
-
 def link_kind(url: str, tag: str) -> str:
     """PAGE, RESOURCE or ATTACHMENT: decides how the link is checked, and whether it is crawled."""
     if tag in _EMBEDDED_TAGS:

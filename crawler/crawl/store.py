@@ -11,9 +11,9 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from checks.facts import FetchResult, Link
+from checks.hosts import host_of
 from checks.link_checks import CarriedLink
 
 SCHEMA = """
@@ -154,7 +154,7 @@ class RunStore:
     def link_netlocs(self, unit_id: str) -> set[str]:
         """The distinct host[:port] of every link the unit's crawled pages carry."""
         rows = self.db.execute("SELECT DISTINCT url FROM edges WHERE unit_id = ?", (unit_id,))
-        return {urlsplit(url).netloc.lower() for (url,) in rows}
+        return {host_of(url) for (url,) in rows}
 
     def links_checked(self, unit_id: str) -> int:
         row = self.db.execute(

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
-from urllib.parse import urlsplit
 
 from checks.crawl_checks import crawl_limit_finding, hidden_by_limits, limit_stats, site_findings, undecodable_note
 from checks.facts import FetchResult
 from checks.findings import Finding
+from checks.hosts import host_of
 from checks.ipv6 import IPv6Report
 from checks.link_checks import link_findings
 from checks.metadata import is_current_column, metadata_findings
@@ -48,7 +48,7 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
     pages = store.pages(unit.id)
     if scope == "disclosure" and home is not None and not findings:
         findings += disclosure_findings(unit, stats, pages, context)
-    own_host = urlsplit(unit.url).netloc.lower()
+    own_host = host_of(unit.url)
     others = {host: name for host, name in context.unit_hosts.items() if host != own_host}
     # carried links come grouped by target: small caches read each result and judge each text once
     result_of = lru_cache(maxsize=64)(lambda url: store.result(canonical_url(url)))

@@ -19,6 +19,7 @@ from scrapy.settings import Settings
 
 from checks.dates import shanghai_now
 from checks.findings import fingerprint
+from checks.hosts import host_of
 from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
@@ -209,7 +210,7 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
     """
     rules = load_rules(options.rules_override)
     library = load_library(options.regulations_dir or default_library_dir())
-    context = Context(options.today, rules, {urlsplit(u.url).netloc.lower(): u.name for u in all_units or units})
+    context = Context(options.today, rules, {host_of(u.url): u.name for u in all_units or units})
     with run_lock(options.out_dir):
         return _run(units, options, progress, site_when_no_column, keep_history, context,
                     PageAnalyzer(rules, library, options.today))

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
-from crawler.crawl.links import _HTTP_URL, canonical_url, extract_links, is_pagination, is_trap_path, link_kind, site_of
+from crawler.crawl.links import _HTTP_URL, canonical_url, extract_links, is_pagination, is_trap_path, link_kind
 
 PAGE_URL = "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/index.html"
 LIST_URL = "http://www.customs.gov.cn/customs/302249/302274/302275/index.html"
@@ -388,17 +388,6 @@ def test_links_a_script_opens(anchor, url):
             [url] if url else [])
 
 
-@pytest.mark.parametrize("url, site", [
-    ("http://H.gov.cn/a.html", "h.gov.cn"),
-    ("http://h.gov.cn:80/a.html", "h.gov.cn"),
-    ("https://h.gov.cn:443/", "h.gov.cn"),
-    ("https://h.gov.cn:80/", "h.gov.cn:80"),
-    ("http://h.gov.cn:8080?x", "h.gov.cn:8080"),
-    ("http://user@h.gov.cn/", "h.gov.cn"),
-    ("http://[::1]:80/", "[::1]"),
-])
-def test_site_of(url, site):
-    assert site_of(url) == site
 
 
 

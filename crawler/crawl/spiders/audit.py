@@ -23,6 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionClosed, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from checks.dates import shanghai_now
+from checks.hosts import host_of
 from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
 from checks.firewall import challenge_shape
 from checks.link_checks import PROBE_PATH
@@ -31,7 +32,7 @@ from crawler.sites import Unit
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.crawl.page_text import summarize
 from crawler.crawl.limits import limit_failure, response_notes
-from crawler.crawl.links import canonical_url, extract_links, is_pagination, is_trap_path, site_of
+from crawler.crawl.links import canonical_url, extract_links, is_pagination, is_trap_path
 from crawler.crawl.middlewares import PrivateAddressBlocked
 from crawler.crawl.store import ClaimStore, RunStore
 
@@ -53,7 +54,7 @@ class UnitCrawl:
     """What the crawl learns about one unit as it goes."""
 
     unit: Unit
-    hosts: set[str]  # host[:port] whose pages are in scope (crawler.crawl.links.site_of)
+    hosts: set[str]  # host[:port] whose pages are in scope (checks.hosts.host_of)
     scope: str = "disclosure"  # the unit's scope, or "site" for a spot-checked URL without a column
     pages_crawled: int = 0
     pages_over_cap: int = 0
@@ -189,7 +190,7 @@ class AuditSpider(scrapy.Spider):
         self.units: dict[str, UnitCrawl] = {}
         for unit in units:
             scope = scope_override or unit.scope
-            self.units[unit.id] = UnitCrawl(unit, {site_of(unit.url)}, scope)
+            self.units[unit.id] = UnitCrawl(unit, {host_of(unit.url)}, scope)
         self.claimed: set[str] = set()  # canonical URLs already requested this run
         self.wants: dict[str, Want] = {}  # canonical URL -> the crawl that parses it as a page
         self.probed_hosts: set[str] = set()
@@ -293,7 +294,7 @@ class AuditSpider(scrapy.Spider):
             self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, OVER_CAP, {})
             return requests
         # Pages of the unit's own hosts only (a redirect may have left them).
-        if site_of(response.url) not in state.hosts:
+        if host_of(response.url) not in state.hosts:
             return requests
         links = extract_links(response.text, response.url, response.encoding)
         facts = {"title": result.title}
@@ -311,7 +312,7 @@ class AuditSpider(scrapy.Spider):
     def _note_role(self, state: UnitCrawl, want: Want, key: str, url: str) -> None:
         if want.role == "home":
             state.home = self.store.result(key)
-            state.hosts.add(site_of(url))  # where the home page redirected to
+            state.hosts.add(host_of(url))  # where the home page redirected to
         elif want.role == "column":
             state.column = self.store.result(key)
 
@@ -449,7 +450,7 @@ class AuditSpider(scrapy.Spider):
         state.column_url = column_url
         if self.discover_only or column_url is None:
             return
-        state.hosts.add(site_of(column_url))
+        state.hosts.add(host_of(column_url))
         key = canonical_url(column_url)
         self.wants[key] = Want(unit.id, 0, COLUMN_SECTION, "column")
         if key not in self.claimed:
@@ -460,7 +461,7 @@ class AuditSpider(scrapy.Spider):
         """Requests for the frames a page shows from the unit's own hosts, read in `role`."""
         section = HOME_SECTION if role == HOME_FRAME else COLUMN_SECTION
         for link in links:
-            if link.tag in FRAME_TAGS and link.kind == PAGE and site_of(link.url) in state.hosts:
+            if link.tag in FRAME_TAGS and link.kind == PAGE and host_of(link.url) in state.hosts:
                 request = self._want_page(state, link, 0, section, role)
                 if request is not None:
                     yield request
@@ -472,7 +473,7 @@ class AuditSpider(scrapy.Spider):
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
         for link in links:
             request = None
-            in_scope = link.kind == PAGE and site_of(link.url) in state.hosts
+            in_scope = link.kind == PAGE and host_of(link.url) in state.hosts
             if in_scope:
                 paginated = is_pagination(link, page_url)
                 depth = want.depth if paginated else want.depth + 1
@@ -571,7 +572,7 @@ class AuditSpider(scrapy.Spider):
         if result.status != 200 or "html" not in result.content_type.lower():
             return
         parts = urlsplit(response.url)
-        host = parts.netloc.lower()
+        host = host_of(response.url)
         if host in self.probed_hosts:
             return
         self.probed_hosts.add(host)
