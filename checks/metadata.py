@@ -4,7 +4,8 @@ invalid_document findings.
 Item pages show their metadata as a table (label cell, value cell), as `label：value` lines, or
 as `【label】value` runs; labels carry full-width spaces (文　　号) and synonyms (发文字号). The
 page text is cut into lines at block boundaries (cells included), and every label of rules.yaml
-is looked for in them, so all three forms, and mixtures of them, read the same.
+is looked for in them, so all three forms, and mixtures of them, read the same. A field the page
+shows no value for is taken from the `<meta name="…">` tags rules.yaml names for it (PubDate).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ _BLOCKS = {"p", "div", "br", "li", "tr", "td", "th", "dt", "dd", "h1", "h2", "h3
            "form", "hr", "caption", "blockquote", "pre", "center"}
 # Inside a value: the start of another `label:` that rules.yaml does not know (浏览次数:, 来源:).
 _NEXT_LABEL = re.compile(r"\s+[^\s:]{1,8}:")
+# A line that starts with a label of its own (【效力说明】, 浏览次数:) is not the value of the line before.
+_LABEL_START = re.compile(r"^(?:【[^】]{1,12}】|[^\s:]{1,8}:)")
 _FILLER = " \t|丨/\\-—–_"
 
 
@@ -44,13 +47,28 @@ def parse_metadata(html: str, rules: Rules | None = None) -> dict[str, str]:
             value = line[match.end(): end]
             value = _NEXT_LABEL.split(value, maxsplit=1)[0].strip(_FILLER)
             alone = len(matches) == 1 and not line[: match.start()].strip() and not value
-            if alone and index + 1 < len(lines) and not label_re.match(lines[index + 1]):
+            if alone and index + 1 < len(lines) and not _LABEL_START.match(lines[index + 1]):
                 # a label cell (or a label line) whose value is the next cell
                 value = _NEXT_LABEL.split(lines[index + 1], maxsplit=1)[0].strip(_FILLER)
             canonical = _canonical(match, rules.metadata_fields)
             if not found.get(canonical):  # the first value given wins; an empty one is kept as ''
                 found[canonical] = value
+    tags = _meta_tags(root)
+    for field in rules.metadata_fields:
+        given = next((tags[name.lower()] for name in field.meta_names if tags.get(name.lower())), None)
+        if given and not found.get(field.canonical):
+            found[field.canonical] = given
     return found
+
+
+def _meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
+    """The page's `<meta name content>` pairs, names lowercased, contents with white space collapsed."""
+    tags: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        name, content = (meta.get("name") or "").strip().lower(), " ".join((meta.get("content") or "").split())
+        if name and content:
+            tags.setdefault(name, content)
+    return tags
 
 
 @lru_cache(maxsize=1)
@@ -115,17 +133,24 @@ def metadata_findings(
     title: str,
     metadata: dict[str, str],
     rules: Rules,
-    listed_in_current_column: bool,
+    section: str,
+    column_name: str,
 ) -> list[Finding]:
-    """missing_metadata for required fields absent or empty; invalid_document for a document whose
-    validity says 失效/废止 while a 现行有效 column lists it."""
+    """The findings of an item listed by `section` (canonical) under `column_name` (its name on the page).
+
+    missing_metadata for the fields the section's items must carry that are absent or empty (none
+    for sections whose items are not disclosed documents: news, statistics, annual reports);
+    invalid_document for a validity saying 失效/废止/已修改 while a 现行有效 column lists it.
+    """
     findings: list[Finding] = []
-    missing = [f.canonical for f in rules.metadata_fields if f.required and not metadata.get(f.canonical)]
+    rule = rules.section(section)
+    demanded = {f.canonical for f in rules.metadata_fields if f.required} & set(rule.metadata if rule else ())
+    missing = [f.canonical for f in rules.metadata_fields if f.canonical in demanded and not metadata.get(f.canonical)]
     if missing:
         findings.append(Finding(unit_id, "missing_metadata", page_url,
                                 f"缺少核心元数据：{'、'.join(missing)}"))
     validity = (metadata.get(_validity_field(rules)) or "").strip()
-    if listed_in_current_column and validity and _is_invalid(validity, rules):
+    if is_current_column(column_name, rules) and validity and _is_invalid(validity, rules):
         findings.append(Finding(unit_id, "invalid_document", page_url,
                                 f"“{title}”的有效性为“{validity}”，却列在现行有效文件栏目中"))
     return findings

@@ -42,6 +42,7 @@ class SectionRule:
     kind: str  # ARTICLE | LIST
     stale_after_days: int | None
     required: bool = True
+    metadata: tuple[str, ...] = ()  # the metadata fields every item of the section must carry
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -65,7 +66,8 @@ class AnnualReportRule:
 class MetadataField:
     canonical: str
     labels: tuple[str, ...]
-    required: bool
+    required: bool  # false: never demanded, whatever a section's `metadata` says
+    meta_names: tuple[str, ...] = ()  # <meta name="…"> tags that give the field (PubDate)
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,7 @@ def _validate(data: Any, where: Where) -> None:
     seen: set[str] = set()
     for i, field in enumerate(fields):
         fkeys = keys + ("fields", i)
-        _mapping(data, fkeys, field, where, {"name", "labels", "required"}, {"name", "labels", "required"})
+        _mapping(data, fkeys, field, where, {"name", "labels", "required", "meta"}, {"name", "labels", "required"})
         _name(data, fkeys + ("name",), field["name"], where)
         if field["name"] in seen:
             _fail(where, fkeys + ("name",), f"field '{field['name']}' is given twice", data)
@@ -315,6 +317,15 @@ def _validate(data: Any, where: Where) -> None:
         _words(data, fkeys + ("labels",), field["labels"], where, allow_empty=False)
         if not isinstance(field["required"], bool):
             _fail(where, fkeys + ("required",), "must be true or false", data)
+        if "meta" in field:
+            _words(data, fkeys + ("meta",), field["meta"], where)
+    for i, section in enumerate(top["sections"]):
+        skeys = ("sections", i, "metadata")
+        if "metadata" in section:
+            _words(data, skeys, section["metadata"], where)
+            for name in section["metadata"]:
+                if name not in seen:
+                    _fail(where, skeys, f"'{name}' is not one of metadata.fields", data)
     for key in ("current_column_keywords", "invalid_validity_keywords"):
         _words(data, keys + (key,), meta[key], where, allow_empty=False)
     if "valid_validity_phrases" in meta:
@@ -380,7 +391,7 @@ def _validate_sections(data: Any, keys: tuple, sections: Any, where: Where, news
     if not isinstance(sections, list) or (not sections and not news):
         _fail(where, keys, "must be a non-empty list of sections", data)
     allowed = {"name", "variants", "required"} | ({"stale_after_days"} if news else
-                                                   {"kind", "stale_after_days"})
+                                                   {"kind", "stale_after_days", "metadata"})
     names: list[str] = []
     for i, section in enumerate(sections):
         skeys = keys + (i,)
@@ -423,6 +434,7 @@ def _build(data: dict) -> Rules:
             kind=s["kind"],
             stale_after_days=s.get("stale_after_days"),
             required=s.get("required", True),
+            metadata=tuple(s.get("metadata", [])),
         )
         for s in data["sections"]
     ]
@@ -444,7 +456,8 @@ def _build(data: dict) -> Rules:
         sections=tuple(sections),
         annual_report=AnnualReportRule(annual["section"], month, day, tuple(annual["title_keywords"])),
         metadata_fields=tuple(
-            MetadataField(f["name"].strip(), tuple(f["labels"]), f["required"]) for f in meta["fields"]
+            MetadataField(f["name"].strip(), tuple(f["labels"]), f["required"], tuple(f.get("meta", [])))
+            for f in meta["fields"]
         ),
         current_column_keywords=tuple(meta["current_column_keywords"]),
         invalid_validity_keywords=tuple(meta["invalid_validity_keywords"]),

@@ -1,13 +1,14 @@
 """Faults of the disclosure column: sections, item metadata and wrong links.
 
 Planted: a unit without 规范性文件, an empty section, a stale one, a unit without last year's
-annual report, items lacking core metadata, a repealed document in a 现行有效 column, and a wrong
-link of each kind (another unit's site, an unrelated title, a parked domain, a gambling site).
-Look-alikes that must not be flagged: section names in variant forms and as block headings, a
-list whose entries begin on its page 2, a list exactly as old as the threshold, metadata as a
-table or as `label：value` lines, a partly repealed document in a 现行有效 column, a repealed one
-outside it, a link naming the unit it lands on, a long link text whose target title is a close
-paraphrase, and a customs news item about seized gambling equipment.
+annual report, items lacking the core metadata their section demands, a repealed document in a
+现行有效 column, and a wrong link of each kind (another unit's site, an unrelated title, a parked
+domain, a gambling site). Look-alikes that must not be flagged: section names in variant forms
+and as block headings, a list whose entries begin on its page 2, a list exactly as old as the
+threshold, metadata as a table or as `label：value` lines, a notice without 文号 (only 规范性文件
+need one), an annual report without metadata, a partly repealed document in a 现行有效 column, a
+repealed one outside it, a link naming the unit it lands on, a long link text whose target title
+is a close paraphrase, and a customs news item about seized gambling equipment.
 
 Thresholds come from the rules the checks use (`checks/rules.yaml`), so the two cannot drift.
 Section faults are planted before the lists are built (they change what the lists hold), link
@@ -119,19 +120,29 @@ _FIELD_NAMES = {"number": "文号", "agency": "发布机构", "date": "发布日
 
 
 def _metadata(sites: dict[str, UnitSite], truth: Truth) -> None:
+    """Items lacking the metadata their section demands (all four fields on 规范性文件, 发布机构 and
+    发布日期 on 法定主动公开内容), and items that lack what their section does not demand."""
     nanjing = sites["nanjing"]
-    blank_number, no_agency, no_date_nor_validity = nanjing.items["notices"][3:6]
+    blank_number, no_validity = nanjing.items["norms"][4:6]
+    no_number_nor_validity, no_agency, no_date_nor_validity = nanjing.items["notices"][3:6]
     blank_number.blank.add("number")  # the 文号 label stands without a number
+    no_validity.omitted.add("validity")
     no_agency.omitted.add("agency")
     no_date_nor_validity.omitted.update({"date", "validity"})  # its 生效日期 stays: no publication date
-    for item, fields in ((blank_number, ["number"]), (no_agency, ["agency"]),
-                         (no_date_nor_validity, ["date", "validity"])):
+    for item, fields in ((blank_number, ["number"]), (no_validity, ["validity"]), (no_agency, ["agency"]),
+                         (no_date_nor_validity, ["date"])):
         truth.finding("nanjing", "missing_metadata", nanjing.url(item.path),
                       "metadata_blank" if item.blank else "metadata_omitted", [_FIELD_NAMES[f] for f in fields])
-    for unit, case in (("nanjing", "metadata_spaced_labels"), ("guangzhou", "metadata_table"),
-                       ("shenzhen", "metadata_colon_lines")):
+    # a notice carries no 文号 nor 效力 of necessity; an annual report is not judged at all
+    no_number_nor_validity.omitted.update({"number", "validity"})
+    truth.page_ok("nanjing", "missing_metadata", nanjing.url(no_number_nor_validity.path), "notice_needs_agency_and_date_only")
+    report = nanjing.items["reports"][0]
+    report.omitted.update(_FIELD_NAMES)
+    truth.page_ok("nanjing", "missing_metadata", nanjing.url(report.path), "annual_report_not_judged")
+    for unit, key, case in (("nanjing", "norms", "metadata_spaced_labels"), ("guangzhou", "norms", "metadata_table"),
+                            ("shenzhen", "notices", "metadata_colon_lines")):
         site = sites[unit]
-        truth.page_ok(unit, "missing_metadata", site.url(site.items["notices"][0].path), case)
+        truth.page_ok(unit, "missing_metadata", site.url(site.items[key][0].path), case)
 
 
 def _validity(sites: dict[str, UnitSite], truth: Truth) -> None:

@@ -11,8 +11,8 @@ from checks.findings import Finding
 from checks.hosts import host_of
 from checks.ipv6 import IPv6Report
 from checks.link_checks import link_findings
-from checks.metadata import is_current_column, metadata_findings
-from checks.rules import LIST, Rules
+from checks.metadata import metadata_findings
+from checks.rules import Rules
 from checks.sections import ListItem, SectionFacts, section_findings
 from checks.wrong_link import wrong_link_detail
 from crawler import settings
@@ -127,9 +127,9 @@ def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) 
         findings += section_findings(unit.id, column_url, sections, context.today, context.rules,
                                      column_link_texts=column_facts["link_texts"], home_url=unit.url)
     for url, _depth, _section, _role, facts in pages:
-        if "metadata" in facts and _discloses_documents(facts["listed_in"][0], context.rules):
+        if "metadata" in facts:
             findings += metadata_findings(unit.id, url, facts.get("title", ""), facts["metadata"], context.rules,
-                                          is_current_column(facts["listed_in"][1], context.rules))
+                                          *facts["listed_in"])
         findings += findings_from(facts)
     return findings
 
@@ -146,12 +146,6 @@ def column_facts_of(pages: list) -> dict | None:
             if sections.get(name) is None:
                 sections[name] = ref
     return {"sections": sections, "link_texts": [text for part in parts for text in part["link_texts"]]}
-
-
-def _discloses_documents(section: str, rules: Rules) -> bool:
-    """Items of the required list sections are disclosed documents with core metadata; news is not."""
-    rule = rules.section(section)
-    return rule is not None and rule.required and rule.kind == LIST
 
 
 def gather_sections(named: dict, pages: list) -> dict[str, SectionFacts | None]:

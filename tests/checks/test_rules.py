@@ -33,6 +33,17 @@ def test_metadata_fields_and_synonyms():
     assert {"发文机关", "发布机关"} <= set(fields["发布机构"].labels)
     assert {"发文日期", "成文日期", "生成日期"} <= set(fields["发布日期"].labels)
     assert "效力" in fields["有效性"].labels
+    assert {"信息来源", "文章来源"} <= set(fields["发布机构"].labels)
+    assert fields["发布机构"].meta_names == ("ContentSource",)
+    assert fields["发布日期"].meta_names == ("PubDate", "createDate")
+
+
+def test_which_sections_items_carry_which_metadata():
+    rules = load_rules()
+    assert rules.section("规范性文件").metadata == ("文号", "发布机构", "发布日期", "有效性")
+    assert rules.section("法定主动公开内容").metadata == ("发布机构", "发布日期")
+    for name in ("政府信息公开年报", "政府信息公开指南", "工作动态"):
+        assert rules.section(name).metadata == ()
 
 
 def test_override_merges_sections_by_name_and_adds_new_ones():
@@ -75,6 +86,10 @@ def test_override_replaces_plain_lists():
         ({"metadata": {"fields": [{"name": "文号", "required": "yes"}]}},
          "rules: metadata.fields[文号].required: must be true or false"),
         ({"wrong_link": {"parked_keywords": "域名出售"}}, "rules: wrong_link.parked_keywords: must be a list"),
+        ({"sections": [{"name": "规范性文件", "metadata": ["签发人"]}]},
+         "rules: sections[规范性文件].metadata: '签发人' is not one of metadata.fields"),
+        ({"metadata": {"fields": [{"name": "文号", "meta": "DocNumber"}]}},
+         "rules: metadata.fields[文号].meta: must be a list"),
         (["sections"], "rules: must be a mapping"),
     ],
 )

@@ -32,9 +32,9 @@ from checks.findings import Finding
 from checks.ipv6 import IPv6Target, check_ipv6, make_resolver
 from checks.firewall import challenge_shape
 from checks.link_checks import CarriedLink, link_findings
-from checks.metadata import is_current_column, metadata_findings, parse_metadata
+from checks.metadata import metadata_findings, parse_metadata
 from checks.regulations import check_regulation_page, default_library_dir, load_library
-from checks.rules import LIST, load_rules
+from checks.rules import load_rules
 from checks.sections import (
     SectionFacts,
     find_sections,
@@ -350,13 +350,12 @@ def _disclosure_findings(web: GeneratedWeb, unit: DemoUnit, pages: dict, fetcher
     findings = section_findings(unit.id, column_url, sections, web.today, RULES, column_link_texts=link_texts,
                                 home_url=unit.url)
     for canonical, facts in sections.items():
-        rule = RULES.section(canonical)
-        if facts is None or not rule.required or rule.kind != LIST:
+        if facts is None:
             continue
         for item in facts.items:
             result, html = fetcher.get(item.url)
             findings += metadata_findings(unit.id, item.url, result.title, parse_metadata(html, RULES), RULES,
-                                          is_current_column(facts.name_on_page, RULES))
+                                          canonical, facts.name_on_page)
     for url, (html, section) in pages.items():
         if section != "home":
             result = fetcher.get(url)[0]
@@ -407,6 +406,7 @@ def test_look_alikes_are_not_flagged(web, audits):
     assert cases == {
         "variant_section_name", "sections_as_block_headings", "items_from_page_2", "annual_report_on_page_2",
         "stale_threshold_boundary", "metadata_spaced_labels", "metadata_table", "metadata_colon_lines",
+        "notice_needs_agency_and_date_only", "annual_report_not_judged",
         "partly_invalid_in_current_column", "invalid_outside_current_column", "regulation_current_in_table",
         "regulation_current_reformatted", "repealed_regulation_marked",
     }
