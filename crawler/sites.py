@@ -21,7 +21,8 @@ from checks.rules import RulesError, line_of, load_rules, record_lines
 SCOPES = ("disclosure", "site")
 DEFAULTS = {"scope": "disclosure", "max_depth": 4, "max_pages": 3000}
 
-_TOP_KEYS = ("defaults", "units", "rules")
+_TOP_KEYS = ("defaults", "units", "rules", "notice")
+_NOTICE_KEYS = ("office", "contact", "reply_working_days", "recipients")
 _UNIT_KEYS = ("id", "name", "url", "disclosure_url", *DEFAULTS)
 _REQUIRED_UNIT_KEYS = ("id", "name", "url")
 _ID_RE = re.compile(r"[a-z0-9_-]+")
@@ -57,10 +58,21 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class NoticeSettings:
+    """Who signs the rectification notices and the bulletins (`notice:` of sites.yaml)."""
+
+    office: str = "政务公开办公室"  # the issuing office, in the letterhead and the signature
+    contact: str = ""  # 联系人 and phone, printed under the requirements
+    reply_working_days: int = 15  # the unit replies within this many working days
+    recipients: str = "各直属海关"  # 主送 of the bulletin
+
+
+@dataclass(frozen=True)
 class SitesConfig:
     path: str
     units: list[Unit]
     rules: dict = field(default_factory=dict)  # overrides of checks/rules.yaml, validated there
+    notice: NoticeSettings = field(default_factory=NoticeSettings)
 
     def select(self, ids: Iterable[str] | None) -> list[Unit]:
         """The units named by `ids` in the order given (duplicates once); all units when none."""
@@ -222,7 +234,13 @@ class _Reader:
                 raise self.error(rules_node, f"rules must be a mapping, got {kind}")
             rules = self.value(rules_node)
             self.check_rules(rules, rules_node)
-        return SitesConfig(path=self.path, units=units, rules=rules)
+        notice = NoticeSettings()
+        if "notice" in top and not self.is_null(top["notice"][1]):
+            entries = self.mapping(top["notice"][1], _NOTICE_KEYS, "notice")
+            notice = NoticeSettings(**{
+                key: self.setting(key, value) if key == "reply_working_days" else self.string(value, key)
+                for key, (_, value) in entries.items()})
+        return SitesConfig(path=self.path, units=units, rules=rules, notice=notice)
 
     def check_rules(self, rules: dict, node: Node) -> None:
         """Validate the `rules:` override now, so that a mistake names its line in this file."""
@@ -237,7 +255,7 @@ class _Reader:
         return isinstance(node, ScalarNode) and self.value(node) is None
 
     def setting(self, key: str, node: Node):
-        """A value of scope, max_depth or max_pages (in defaults or a unit)."""
+        """A scope, or a positive integer: max_depth, max_pages (defaults, a unit), reply_working_days (notice)."""
         if key == "scope":
             value = self.scalar(node, key)
             if value not in SCOPES:

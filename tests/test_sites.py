@@ -72,6 +72,16 @@ def test_defaults_section_is_optional(tmp_path):
     assert config.rules == {}
 
 
+def test_notice_section_and_its_defaults(tmp_path):
+    unit = "units:\n  - {id: a, name: A, url: 'https://a.cn/'}\n"
+    default = load_sites(write(tmp_path, unit)).notice
+    assert (default.office, default.contact, default.reply_working_days) == ("政务公开办公室", "", 15)
+    notice = load_sites(write(tmp_path, unit + "notice:\n  office: 海关总署办公厅\n  contact: 张三 010-65194114\n"
+                                            "  reply_working_days: 10\n  recipients: 各直属海关、总署各部门\n")).notice
+    assert (notice.office, notice.contact, notice.reply_working_days, notice.recipients) == (
+        "海关总署办公厅", "张三 010-65194114", 10, "各直属海关、总署各部门")
+
+
 def test_select(tmp_path):
     config = load_sites(write(tmp_path, GOOD))
     assert [u.id for u in config.select(["gacc", "nanjing", "gacc"])] == ["gacc", "nanjing"]
@@ -133,6 +143,21 @@ MALFORMED = {
     ),
     "max_pages a bool": ("defaults:\n  max_pages: yes\nunits: []\n", 2, "positive integer"),
     "bad scope": ("defaults:\n  scope: all\nunits: []\n", 2, "scope"),
+    "unknown notice key": (
+        "units:\n  - {id: a, name: A, url: 'http://a.cn/'}\nnotice:\n  office: 办公室\n  deadline: 10\n",
+        5,
+        "unknown key 'deadline' in notice",
+    ),
+    "reply days not a number": (
+        "units:\n  - {id: a, name: A, url: 'http://a.cn/'}\nnotice:\n  reply_working_days: 两周\n",
+        4,
+        "reply_working_days must be a positive integer",
+    ),
+    "empty office": (
+        "units:\n  - {id: a, name: A, url: 'http://a.cn/'}\nnotice:\n  office: ''\n",
+        4,
+        "office must not be empty",
+    ),
     "rules not a mapping": (
         "units:\n  - {id: a, name: A, url: 'http://a.cn/'}\nrules: [1]\n",
         3,

@@ -111,6 +111,14 @@ def _common(parser: argparse.ArgumentParser, sites: bool = True) -> None:
     parser.add_argument("--obey-robots", action="store_true", help="obey robots.txt (not obeyed by default)")
 
 
+def _document_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sites", help="the units file whose notice: and rules: apply (default ./sites.yaml when "
+                                        "it exists)")
+    parser.add_argument("--out", default="reports", help="the output folder of the runs (default ./reports)")
+    parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="the date the document is signed")
+    parser.add_argument("--pdf", action="store_true", help="a PDF copy of each document too (needs LibreOffice)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="customs-audit", description="海关政府信息公开专栏合规检查 (customs disclosure compliance crawler)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
@@ -169,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     accept.add_argument("--reason", required=True, help="why it is accepted (kept in the history, shown in index.html)")
     accept.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="the last day it is accepted (default: no end)")
     accept.add_argument("--out", default="reports", help="the output folder of the runs (default ./reports)")
+
+    notice = commands.add_parser("notice", help="write the rectification notice (整改通知) of units as .docx",
+                                 description="Write OUT/RUN/notices/UNIT-整改通知.docx for each UNIT (or --all: every "
+                                             "unit with open findings) from a stored run: the open findings grouped "
+                                             "by check, those earlier notices listed marked, what was fixed since the "
+                                             "previous notice, and the reply form. The office, contact and reply "
+                                             "deadline come from notice: of sites.yaml (docs/documents.md).",
+                                 epilog=EXIT_CODES_HELP)
+    notice.add_argument("units", nargs="*", metavar="UNIT", help="a unit id of the run")
+    notice.add_argument("--all", action="store_true", help="every unit of the run with open findings")
+    notice.add_argument("--run", metavar="RUN", help="a run id YYYYMMDD-HHMMSS (default: the latest finished run)")
+    _document_options(notice)
 
     sites = commands.add_parser("sites", help="validate sites.yaml; find each unit's disclosure column",
                                 description="Validate the units file; unless --offline, fetch every unit's home "
@@ -453,8 +473,55 @@ def cmd_sites(args) -> int:
     return EXIT_OK
 
 
+def document_config(args):
+    """sites.yaml for notice: and rules: — the one named, else ./sites.yaml when there is one."""
+    from crawler.sites import SitesConfig
+
+    if args.sites is None and not Path("sites.yaml").exists():
+        return SitesConfig(path="", units=[])
+    return load_sites(args.sites or "sites.yaml")
+
+
+def write_pdf_copies(documents: list[Path]) -> int:
+    from crawler.report.pdf import PdfUnavailable, to_pdf
+
+    try:
+        for path in to_pdf(documents):
+            out_console().print(f"PDF: {path}", markup=False, highlight=False)
+    except PdfUnavailable as exc:
+        tell(f"error: {exc}")
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_notice(args) -> int:
+    from checks.dates import shanghai_now
+    from crawler.report.notice import write_notices
+
+    if args.all == bool(args.units):
+        raise UsageError("notice: name the units (UNIT ...) or give --all, not both")
+    settings = document_config(args).notice
+    history = open_history(args.out)
+    try:
+        run_id = args.run or history.latest_reported_run()
+        if run_id is None:
+            raise HistoryError(f"{history.path}: no finished run yet (python -m crawler run writes one)")
+        written = write_notices(history, Path(args.out), run_id, None if args.all else args.units,
+                                args.today or shanghai_now().date(), settings.office, settings.contact,
+                                settings.reply_working_days)
+    finally:
+        history.close()
+    console = out_console()
+    for path in written:
+        console.print(f"整改通知 (notice): {path}", markup=False, highlight=False)
+    if not written:
+        console.print(f"run {run_id}: 没有存在未整改问题的单位 (no unit has open findings)", markup=False, highlight=False)
+    return write_pdf_copies(written) if args.pdf else EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "sites": cmd_sites, "check": cmd_check, "demo": cmd_demo, "ipv6": cmd_ipv6,
-            "regulations": cmd_regulations, "report": cmd_report, "accept": cmd_accept}
+            "regulations": cmd_regulations, "report": cmd_report, "accept": cmd_accept,
+            "notice": cmd_notice}
 
 
 # --- terminal output ------------------------------------------------------------------

@@ -16,7 +16,8 @@ import dataclasses
 import json
 import re
 import sqlite3
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -58,6 +59,15 @@ MIGRATIONS = [
         fingerprint TEXT PRIMARY KEY, unit_id TEXT NOT NULL, reason TEXT NOT NULL,
         until TEXT, accepted_at TEXT NOT NULL);
     """,
+    # 3: the rectification notices sent, and the findings each listed
+    """
+    CREATE TABLE notices (
+        unit_id TEXT NOT NULL, run_id TEXT NOT NULL, issued_on TEXT NOT NULL, deadline TEXT NOT NULL,
+        PRIMARY KEY (unit_id, run_id));
+    CREATE TABLE notice_findings (
+        unit_id TEXT NOT NULL, run_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        PRIMARY KEY (unit_id, run_id, fingerprint));
+    """,
 ]
 
 TREND_RUNS = 30
@@ -65,6 +75,16 @@ TREND_RUNS = 30
 
 class HistoryError(Exception):
     """A run or finding the history does not know, or not uniquely; one line."""
+
+
+@dataclass(frozen=True)
+class IssuedNotice:
+    """A rectification notice sent to a unit: from which run, when, the reply deadline, what it listed."""
+
+    run_id: str
+    issued_on: str  # YYYY-MM-DD
+    deadline: str  # YYYY-MM-DD
+    fingerprints: frozenset[str]
 
 
 class History:
@@ -291,3 +311,80 @@ class History:
             points.append(TrendPoint(id_, today, {s: counts[s] for s in ("high", "medium", "low")},
                                      counts["new"], counts["resolved"], counts["accepted"]))
         return points
+
+    # --- notices and bulletins ------------------------------------------------------------
+    def record_notice(self, unit_id: str, run_id: str, issued_on: str, deadline: str,
+                      fingerprints: list[str]) -> None:
+        """Remember a notice sent from a run; writing it again from the same run replaces it."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO notices VALUES (?, ?, ?, ?)", (unit_id, run_id, issued_on, deadline))
+            self.db.execute("DELETE FROM notice_findings WHERE unit_id = ? AND run_id = ?", (unit_id, run_id))
+            self.db.executemany("INSERT OR IGNORE INTO notice_findings VALUES (?, ?, ?)",
+                                [(unit_id, run_id, print_) for print_ in fingerprints])
+
+    def earlier_notices(self, unit_id: str, run_id: str) -> list[IssuedNotice]:
+        """The notices sent to the unit from runs before `run_id`, oldest first."""
+        notices = []
+        for notice_run, issued_on, deadline in self.db.execute(
+            "SELECT run_id, issued_on, deadline FROM notices WHERE unit_id = ? AND run_id < ? ORDER BY run_id",
+            (unit_id, run_id),
+        ).fetchall():
+            prints = frozenset(print_ for (print_,) in self.db.execute(
+                "SELECT fingerprint FROM notice_findings WHERE unit_id = ? AND run_id = ?", (unit_id, notice_run)))
+            notices.append(IssuedNotice(notice_run, issued_on, deadline, prints))
+        return notices
+
+    def resolved_between(self, unit_id: str, after_run: str, upto_run: str) -> list[tuple[Resolved, str]]:
+        """The unit's findings resolved by the runs after `after_run` up to `upto_run`, each with the
+        day of the run that found it fixed; a finding fixed twice is given once, as last fixed."""
+        found: dict[str, tuple[Resolved, str]] = {}
+        for print_, first_seen, text, today in self.db.execute(
+            "SELECT r.fingerprint, r.first_seen, r.row, runs.today FROM run_rows r JOIN runs USING (run_id) "
+            "WHERE r.unit_id = ? AND r.state = 'resolved' AND r.run_id > ? AND r.run_id <= ? "
+            "ORDER BY r.run_id, r.position", (unit_id, after_run, upto_run),
+        ):
+            found[print_] = (Resolved(Finding(**json.loads(text)["finding"]), print_, first_seen), today)
+        return list(found.values())
+
+    def reported_runs(self, since: str, until: str) -> list[tuple[str, str]]:
+        """(run id, day) of the finished runs with stored reports whose day is within [since, until]."""
+        return self.db.execute(
+            "SELECT run_id, today FROM runs WHERE status = 'finished' AND info IS NOT NULL "
+            "AND today >= ? AND today <= ? ORDER BY run_id", (since, until),
+        ).fetchall()
+
+    def last_reported_run_before(self, day: str) -> str | None:
+        row = self.db.execute(
+            "SELECT run_id FROM runs WHERE status = 'finished' AND info IS NOT NULL AND today < ? "
+            "ORDER BY run_id DESC LIMIT 1", (day,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def open_findings_by_run(self, run_ids: list[str], checks: set[str]) -> dict[str, dict[str, list[Finding]]]:
+        """unit id -> run id -> the unit's open findings of `checks` in that run (every run that
+        assessed the unit is a key, with or without findings)."""
+        by_unit: dict[str, dict[str, list[Finding]]] = defaultdict(dict)
+        marks = ",".join("?" * len(run_ids))
+        for run_id, unit_id in self.db.execute(
+            f"SELECT run_id, unit_id FROM run_units WHERE report IS NOT NULL AND run_id IN ({marks})", run_ids,
+        ):
+            by_unit[unit_id][run_id] = []
+        if checks:
+            check_marks = ",".join("?" * len(checks))
+            for run_id, unit_id, text in self.db.execute(
+                f"SELECT run_id, unit_id, row FROM run_rows WHERE run_id IN ({marks}) "
+                f"AND check_code IN ({check_marks}) AND state IN ('new', 'persisting')", [*run_ids, *checks],
+            ):
+                by_unit[unit_id].setdefault(run_id, []).append(Finding(**json.loads(text)["finding"]))
+        return dict(by_unit)
+
+    def changes_by_unit(self, run_ids: list[str]) -> dict[str, Counter]:
+        """unit id -> how many findings the runs found new and found resolved."""
+        marks = ",".join("?" * len(run_ids))
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for unit_id, state, number in self.db.execute(
+            f"SELECT unit_id, state, COUNT(*) FROM run_rows WHERE run_id IN ({marks}) "
+            "AND state IN ('new', 'resolved') GROUP BY unit_id, state", run_ids,
+        ):
+            counts[unit_id][state] += number
+        return dict(counts)

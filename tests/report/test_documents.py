@@ -1,0 +1,154 @@
+"""The documents the office sends: rectification notices (整改通知) and the inspection bulletin
+(检查情况通报), opened with python-docx and checked against the stored runs they are written from.
+
+Two nightly runs in a real History (no crawl): a notice after the first, one finding accepted, one
+fixed and one new before the second, then the second notice and the bulletin.
+"""
+import csv
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+
+from checks.findings import Finding, fingerprint
+from crawler.cli.commands import main
+from crawler.outcome.history import History
+from crawler.outcome.model import UnitReport
+from crawler.report.folder import write_run_folder
+from crawler.report.notice import finding_sentence
+from crawler.sites import Unit
+
+NANJING = Unit("nanjing", "南京海关", "http://nanjing.customs.test/", None, "disclosure", 4, 3000)
+HANGZHOU = Unit("hangzhou", "杭州海关", "http://hangzhou.customs.test/", None, "disclosure", 4, 3000)
+LASA = Unit("lasa", "拉萨海关", "http://lasa.customs.test/", None, "disclosure", 4, 3000)
+COLUMN = "http://nanjing.customs.test/zfxxgk/"
+FIRST, SECOND = date(2026, 3, 2), date(2026, 3, 30)  # Mondays; 15 working days after the first: 3月23日
+
+HOME_LINK = Finding("nanjing", "broken_link", NANJING.url, "HTTP 404", target_url="http://nanjing.customs.test/old.html",
+                    link_text="通知公告", http_status=404)
+COLUMN_LINK = Finding("nanjing", "soft_404", COLUMN, "页面标题为“页面不存在”", target_url="http://x.test/a.pdf",
+                      link_text="办事指南", http_status=200)
+STALE = Finding("nanjing", "stale_section", COLUMN + "fdzdgknr/", "法定主动公开内容：最新条目 2025-06-01，超过 183 天未更新")
+METADATA = Finding("nanjing", "missing_metadata", COLUMN + "gfxwj/1.html", "缺少 文号、有效性")  # accepted
+FIXED = Finding("nanjing", "broken_link", COLUMN, "连接被拒绝", target_url="http://nanjing.customs.test/gone.doc",
+                link_text="申请表")
+NEW = Finding("nanjing", "wrong_link", COLUMN, "链接指向其他单位的网站", target_url="http://lasa.customs.test/",
+              link_text="南京海关12360热线")
+NO_AAAA = Finding("lasa", "ipv6_no_aaaa", LASA.url, "lasa.customs.test 没有 AAAA 记录")
+LASA_DOWN = Finding("lasa", "site_unreachable", LASA.url, "首页无法访问：连接超时")
+
+SITES_YAML = """\
+notice:
+  office: 测试海关政务公开办公室
+  contact: 王五 010-65190000
+  reply_working_days: 15
+units:
+  - {id: nanjing, name: 南京海关, url: "http://nanjing.customs.test/"}
+"""
+
+
+def record(history: History, out: Path, day: date, findings: dict[Unit, list[Finding]], ipv6: dict[str, str]) -> str:
+    run_id = f"{day:%Y%m%d}-013000"
+    history.begin_run(run_id, f"{day}T01:30:00+08:00", day, "run")
+    reports = []
+    for unit, unit_findings in findings.items():
+        report = UnitReport(unit=unit, findings=unit_findings, pages_crawled=40, links_checked=300,
+                            crawl_complete=True, crawl_notes="", reachable=True,
+                            stats={"ipv6_verdict": ipv6[unit.id]}, crawled_pages={NANJING.url, COLUMN})
+        report.rows, report.resolved = history.record_unit(run_id, day, unit.id, unit_findings, True,
+                                                           report.crawled_pages)
+        reports.append(report)
+    info = {"run_id": run_id, "start": f"{day}T01:30:00+08:00", "today": day.isoformat()}
+    history.save_run(run_id, reports, info)
+    write_run_folder(out / run_id, reports, info, history.trend(run_id), workbook=False)
+    history.end_run(run_id, f"{day}T02:30:00+08:00", "finished")
+    return run_id
+
+
+@pytest.fixture
+def office(tmp_path, monkeypatch):
+    """Run 1, notices for it, METADATA accepted, run 2 (FIXED gone, NEW found); cwd has sites.yaml."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sites.yaml").write_text(SITES_YAML, encoding="utf-8")
+    out = tmp_path / "reports"
+    history = History(out / "history.sqlite")
+    ipv6 = {"nanjing": "partial", "hangzhou": "pass", "lasa": "fail"}
+    first = record(history, out, FIRST, {NANJING: [HOME_LINK, COLUMN_LINK, STALE, METADATA, FIXED],
+                                         HANGZHOU: [], LASA: [NO_AAAA]}, ipv6)
+    assert main(["notice", "--all", "--today", FIRST.isoformat()]) == 0
+    history.accept("nanjing", fingerprint(METADATA)[:8], "该页面为历史文件，无需文号", None, "2026-03-05T10:00:00+08:00")
+    second = record(history, out, SECOND, {NANJING: [HOME_LINK, COLUMN_LINK, STALE, METADATA, NEW],
+                                           HANGZHOU: [], LASA: [NO_AAAA, LASA_DOWN]}, ipv6)
+    history.close()
+    yield out, first, second
+
+
+def paragraphs(path: Path) -> list[str]:
+    return [p.text for p in docx.Document(str(path)).paragraphs]
+
+
+def reply_rows(path: Path) -> list[list[str]]:
+    tables = docx.Document(str(path)).tables
+    assert len(tables) == 1
+    return [[cell.text for cell in row.cells] for row in tables[0].rows]
+
+
+def unit_csv(out: Path, run_id: str, unit: str) -> list[dict]:
+    return list(csv.DictReader((out / run_id / f"{unit}.csv").read_bytes().decode("utf-8-sig").splitlines()))
+
+
+def test_notice_lists_every_open_finding_once_marks_overdue_and_fixed(office):
+    out, first, second = office
+    assert main(["notice", "nanjing", "--today", SECOND.isoformat()]) == 0
+    path = out / second / "notices" / "nanjing-整改通知.docx"
+    text = paragraphs(path)
+    open_findings = [HOME_LINK, COLUMN_LINK, STALE, NEW]
+    assert len(unit_csv(out, second, "nanjing")) == len(open_findings)  # the run's unit CSV agrees
+    for finding in open_findings:
+        assert sum(finding_sentence(finding) in line for line in text) == 1, finding
+    assert not any(METADATA.page_url in line for line in text)  # accepted: left out
+    overdue = [line for line in text if "【逾期未整改】" in line]
+    assert len(overdue) == 3 and all("首次发现于2026-03-02，2026-03-02通知，整改期限2026-03-23" in line for line in overdue)
+    assert not any(finding_sentence(NEW) in line and "逾期" in line for line in text)
+    fixed = [line for line in text if "【已整改】" in line]
+    assert len(fixed) == 1 and FIXED.target_url in fixed[0] and "2026-03-30复查确认" in fixed[0]
+    assert text[0] == "测试海关政务公开办公室" and "关于南京海关网站\n政府信息公开问题整改的通知" in text
+    assert "南京海关：" in text and "联系人：王五 010-65190000" in text
+    assert any("于2026年4月20日前（15个工作日内）" in line for line in text)  # 15 working days after 3月30日
+    assert any("发现问题4个（高等级2个、中等级2个）" in line and "其中3个问题此前已通知整改、逾期仍未整改" in line
+               for line in text)
+    signed = len(text) - 1 - text[::-1].index("测试海关政务公开办公室")  # the signature, after the letterhead
+    assert signed > 0 and text[signed + 1] == "2026年3月30日"
+    rows = reply_rows(path)
+    assert rows[0] == ["序号", "问题类型", "问题位置", "问题说明", "整改措施", "完成时间"]
+    assert len(rows) == 1 + len(open_findings)
+    assert sorted(row[3] for row in rows[1:]) == sorted(f.detail for f in open_findings)
+    assert all(row[4] == row[5] == "" for row in rows[1:])
+
+
+def test_first_notices_went_to_units_with_open_findings_only(office):
+    out, first, _ = office
+    assert sorted(p.name for p in (out / first / "notices").iterdir()) == ["lasa-整改通知.docx", "nanjing-整改通知.docx"]
+    text = paragraphs(out / first / "notices" / "nanjing-整改通知.docx")
+    assert not any("逾期" in line or "已整改" in line for line in text)  # nothing asked before
+    assert any(finding_sentence(METADATA) in line for line in text)  # not yet accepted then
+    assert len(reply_rows(out / first / "notices" / "nanjing-整改通知.docx")) == 1 + 5
+
+
+def test_bad_notice_input_is_one_line_and_exit_2(office, tmp_path, capsys):
+    out, first, _ = office
+    for argv, message in (
+        (["notice", "shanghai"], "unit 'shanghai' is not in run"),
+        (["notice"], "name the units (UNIT ...) or give --all"),
+        (["notice", "nanjing", "--all"], "name the units"),
+        (["notice", "nanjing", "--run", "20990101-000000"], "no run 20990101-000000"),
+        (["notice", "nanjing", "--out", str(tmp_path / "empty")], "no history yet"),
+        (["notice", "nanjing", "--today", "2026-13-01"], "invalid date"),
+    ):
+        capsys.readouterr()
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert message in err and "\n" not in err, (argv, err)
