@@ -18,24 +18,21 @@ import argparse
 import subprocess
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
+import scrapy
+from scrapy.crawler import CrawlerProcess
+
 from benchmarks.run import at_least
+from crawler.crawl.options import CrawlOptions, crawl_settings
+from crawler.crawl.spiders.audit import HANDLED_STATUSES
 
 
 def fetch_all(base_url: str, paths: list[str], concurrency: int, out: Path) -> None:
     """Fetch `paths` under `base_url` with the product's Scrapy settings; write "status URL" lines."""
-    import scrapy
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler.run.runner import RunOptions, crawl_settings
-    from crawler.crawl.spiders.audit import HANDLED_STATUSES
-
     with tempfile.TemporaryDirectory(prefix="scrapy-floor-") as scratch:
         # what `check URL --concurrency N --no-throttle --timeout 10` (benchmarks.run) asks for
-        options = RunOptions(out_dir=Path(scratch), today=date.today(), concurrency=concurrency, no_throttle=True,
-                             timeout=10, page_cache=False)
+        options = CrawlOptions(concurrency=concurrency, no_throttle=True, timeout=10)
         settings = crawl_settings(options, Path(scratch) / "crawl.log")
         answers: list[str] = []
 

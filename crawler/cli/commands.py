@@ -10,18 +10,27 @@ import json
 import sys
 import time
 from datetime import date
+from datetime import time as dtime
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from checks.dates import shanghai_now
 from checks.findings import SEVERITY_RANK
 from checks.hosts import host_of
-from checks.ipv6 import NameserverUnreachable, parse_nameserver
-from checks.regulations import LibraryError, RegulationImportError
-from checks.rules import RulesError
+from checks.ipv6 import IPv6Target, NameserverUnreachable, make_resolver, parse_nameserver, probe_nameservers
+from checks.regulations import LibraryError, RegulationImportError, default_library_dir, load_library
+from checks.rules import RulesError, load_rules
+from crawler.crawl.options import CrawlOptions
+from crawler.demo import DemoWeb
+from crawler.outcome.history import History, HistoryError
+from crawler.probe.ipv6_run import run_ipv6_check
+from crawler.report.folder import write_run_folder
+from crawler.run.runner import (HTTP_CACHE_DIR, OutsideWindow, RunFailed, RunInterrupted, RunOptions, RunRefused,
+                                discover_columns, run_audit)
 from crawler.sites import ConfigError, load_sites, unit_from_url
-from crawler.outcome.history import HistoryError
 from crawler.report.csv import csv_bytes
 from crawler.report.rows import open_rows
 
@@ -73,11 +82,9 @@ def _positive_float(value: str) -> float:
     return number
 
 
-def _window(value: str):
-    from datetime import time
-
+def _window(value: str) -> tuple[dtime, dtime]:
     try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+        start, end = (dtime.fromisoformat(part.strip()) for part in value.split("-"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid window {value!r} (expected HH:MM-HH:MM)") from None
     if start == end:
@@ -227,33 +234,33 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _options(args, out_dir: Path, rules_override: dict | None = None):
-    from checks.dates import shanghai_now
-    from crawler.run.runner import RunOptions
-
-    return RunOptions(
-        out_dir=out_dir,
-        today=args.today or shanghai_now().date(),
+def _options(args, out_dir: Path, rules_override: dict | None = None, page_cache: bool = True):
+    """The run's options from the command line; `page_cache`: keep crawled pages in OUT between runs."""
+    crawl = CrawlOptions(
         nameservers=args.nameserver,
         scope=args.scope,
-        max_pages=args.max_pages,
         concurrency=args.concurrency,
         no_throttle=args.no_throttle,
         deadline_minutes=args.deadline,
+        window=getattr(args, "window", None),
         obey_robots=args.obey_robots,
         timeout=args.timeout,
         render=args.render,
+        page_cache_dir=out_dir / HTTP_CACHE_DIR if page_cache else None,
+    )
+    return RunOptions(
+        out_dir=out_dir,
+        today=args.today or shanghai_now().date(),
+        crawl=crawl,
+        max_pages=args.max_pages,
         rules_override=rules_override or {},
         regulations_dir=Path(args.regulations) if args.regulations else None,
         workers=getattr(args, "workers", None),
-        window=getattr(args, "window", None),
     )
 
 
 def _execute(units, options, progress=None, site_when_no_column=False, keep_history=True,
              all_units=None) -> tuple[int, object]:
-    from crawler.run.runner import OutsideWindow, RunFailed, RunInterrupted, RunRefused, run_audit
-
     try:
         return EXIT_OK, run_audit(units, options, progress, site_when_no_column, keep_history, all_units)
     except RunRefused as exc:
@@ -278,9 +285,7 @@ def cmd_run(args) -> int:
     return code
 
 
-def open_history(out: str):
-    from crawler.outcome.history import History
-
+def open_history(out: str) -> History:
     path = Path(out) / "history.sqlite"
     if not path.exists():
         raise UsageError(f"{path}: no history yet (python -m crawler run writes it)")
@@ -288,8 +293,6 @@ def open_history(out: str):
 
 
 def cmd_report(args) -> int:
-    from crawler.report.folder import write_run_folder
-
     history = open_history(args.out)
     try:
         latest = history.latest_reported_run()
@@ -306,8 +309,6 @@ def cmd_report(args) -> int:
 
 
 def cmd_accept(args) -> int:
-    from checks.dates import shanghai_now
-
     now = shanghai_now()
     history = open_history(args.out)
     try:
@@ -333,8 +334,7 @@ def cmd_check(args) -> int:
         unit = unit_from_url(target, scope=args.scope or "disclosure")
     else:
         is_url = False  # a unit of sites.yaml, checked with its own settings
-    options = _options(args, Path(args.out) / "spot", config.rules if config else None)
-    options.page_cache = False
+    options = _options(args, Path(args.out) / "spot", config.rules if config else None, page_cache=False)
     with live_progress(unit.name) as progress:
         code, outcome = _execute([unit], options, progress, site_when_no_column=is_url and not args.scope,
                                  keep_history=False, all_units=config.units if config else None)
@@ -363,9 +363,6 @@ def known_unit(config, url: str):
 
 
 def cmd_demo(args) -> int:
-    from crawler.demo import DemoWeb
-    from checks.dates import shanghai_now
-
     out_dir = Path(args.out) / "demo"
     today = args.today or shanghai_now().date()
     console = out_console()
@@ -385,8 +382,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_regulations(args) -> int:
+    # python-docx and BeautifulSoup load only here: the crawl's worker processes import this module
     from checks.regulation_import import LIST_COLUMNS, import_documents, list_library
-    from checks.regulations import default_library_dir, load_library
 
     directory = Path(args.regulations) if args.regulations else default_library_dir()
     console = out_console()
@@ -404,10 +401,6 @@ def cmd_regulations(args) -> int:
 
 
 def cmd_ipv6(args) -> int:
-    from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
-    from checks.rules import load_rules
-    from crawler.probe.ipv6_run import run_ipv6_check
-
     config = None
     targets = []
     for target in args.targets:
@@ -452,7 +445,6 @@ def cmd_ipv6(args) -> int:
 
 
 def cmd_sites(args) -> int:
-    from crawler.run.runner import discover_columns
 
     config = load_sites(args.sites)
     console = out_console()
@@ -584,8 +576,6 @@ class live_progress:
     REFRESH_PER_SECOND = 4
 
     def __init__(self, label: str):
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
         console = Console(stderr=True)
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                                  console=console, transient=True, refresh_per_second=self.REFRESH_PER_SECOND

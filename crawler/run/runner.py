@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import fcntl
+import json
 import os
 import platform
 import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.settings import Settings
 
 from checks.dates import shanghai_now
 from checks.findings import fingerprint
@@ -23,17 +21,19 @@ from checks.hosts import host_of
 from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
+from crawler.crawl.options import CrawlOptions, crawl_settings, seconds_left_in
+from crawler.crawl.page_facts import PageAnalyzer
+from crawler.crawl.store import RunStore
 from crawler.outcome.assess import Context, assess_unit
-from crawler.sites import Unit
 from crawler.outcome.history import History
 from crawler.outcome.model import Seen, UnitReport
 from crawler.probe.ipv6_run import own_link_hosts, run_ipv6_check
-from crawler.crawl.page_facts import PageAnalyzer
 from crawler.report.folder import write_run_folder
 from crawler.run.retention import prune_runs
-from crawler.crawl.store import RunStore
 from crawler.run.workers import INTERRUPTED, CrawlJob, crawl, crawl_sharded
+from crawler.sites import Unit
 from crawler.version import __version__
+
 
 def new_run_id(out_dir: Path) -> tuple[datetime, str]:
     """YYYYMMDD-HHMMSS of now; two runs within one second wait for the next one (ids stay unique)."""
@@ -47,28 +47,15 @@ def new_run_id(out_dir: Path) -> tuple[datetime, str]:
 
 def discover_columns(units: list[Unit], options: RunOptions, analyzer: PageAnalyzer | None = None) -> dict[str, dict]:
     """Fetch each unit's home page only and say how its disclosure column is found (`sites check`)."""
-    check_nameservers(options)
+    check_nameservers(options.crawl)
     with tempfile.TemporaryDirectory() as scratch:
-        job = CrawlJob(units, options, Path(scratch) / "discover.sqlite", Path(scratch) / "crawl.log",
+        job = CrawlJob(units, options.crawl, Path(scratch) / "discover.sqlite", Path(scratch) / "crawl.log",
                        discover_only=True)
         crawl(job, analyzer or PageAnalyzer(load_rules(), load_library(default_library_dir()), options.today))
         store = RunStore(job.store_path)
         found = {unit.id: store.unit(unit.id) for unit in units}
         store.close()
     return found
-
-
-def seconds_left_in(window: tuple[dtime, dtime], now: datetime) -> float:
-    """Seconds until the window closes, 0 when `now` is outside it (a window may span midnight)."""
-    start, end = window
-    clock = now.time().replace(tzinfo=None)
-    inside = start <= clock < end if start < end else (clock >= start or clock < end)
-    if not inside:
-        return 0.0
-    closes = datetime.combine(now.date(), end, now.tzinfo)
-    if closes <= now:
-        closes += timedelta(days=1)
-    return (closes - now).total_seconds()
 
 
 class OutsideWindow(Exception):
@@ -86,8 +73,8 @@ def run_command(units: list[Unit], options: RunOptions) -> str:
     """What makes two runs 'the same command': the units (and their URLs) and the crawl options."""
     return json.dumps({
         "units": [[unit.id, unit.url, unit.disclosure_url] for unit in units],
-        "today": options.today.isoformat(), "scope": options.scope, "max_pages": options.max_pages,
-        "nameservers": options.nameservers,
+        "today": options.today.isoformat(), "scope": options.crawl.scope, "max_pages": options.max_pages,
+        "nameservers": options.crawl.nameservers,
     }, ensure_ascii=False, sort_keys=True)
 
 
@@ -112,21 +99,19 @@ class RunFailed(Exception):
 class RunOptions:
     out_dir: Path
     today: date
-    nameservers: list[str] = field(default_factory=list)
-    scope: str | None = None
+    crawl: CrawlOptions = field(default_factory=CrawlOptions)
     max_pages: int | None = None
-    concurrency: int | None = None
-    no_throttle: bool = False
-    deadline_minutes: float | None = None
-    window: tuple[dtime, dtime] | None = None  # the crawl window (Asia/Shanghai), e.g. 01:00-06:00
-    obey_robots: bool = False
-    timeout: float | None = None
-    render: bool = False
     rules_override: dict = field(default_factory=dict)  # the `rules:` key of sites.yaml
     workers: int | None = None  # crawl processes for several units (default: one per core)
-    page_cache: bool = True  # revalidated page cache between nightly runs; a spot check fetches afresh
     regulations_dir: Path | None = None  # default: the bundled library
     keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
+
+    def record(self) -> dict:
+        """The options as run.json keeps them: one flat object of plain values."""
+        options = {name: value for name, value in vars(self).items() if name != "crawl"} | vars(self.crawl)
+        if self.crawl.window:
+            options["window"] = "-".join(clock.isoformat() for clock in self.crawl.window)
+        return {name: str(value) if isinstance(value, (Path, date)) else value for name, value in options.items()}
 
 
 class RunRefused(Exception):
@@ -166,36 +151,7 @@ class RunOutcome:
 HTTP_CACHE_DIR = ".httpcache"  # in OUT: crawled pages kept between runs
 
 
-def crawl_settings(options: RunOptions, log_file: Path) -> Settings:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots}
-    if options.page_cache:
-        overrides.update(HTTPCACHE_ENABLED=True, HTTPCACHE_DIR=str((options.out_dir / HTTP_CACHE_DIR).resolve()))
-    if options.nameservers:
-        overrides["TWISTED_DNS_RESOLVER"] = "crawler.crawl.resolver.DnspythonResolver"
-        overrides["AUDIT_NAMESERVERS"] = options.nameservers
-    if options.concurrency:
-        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.concurrency
-        overrides["CONCURRENT_REQUESTS"] = max(32, options.concurrency * 4)
-    if options.no_throttle:
-        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, DOWNLOAD_DELAY_JITTER=0)
-    if options.deadline_minutes:
-        overrides["CLOSESPIDER_TIMEOUT"] = options.deadline_minutes * 60
-    if options.window:
-        overrides["AUDIT_WINDOW_SECONDS_LEFT"] = max(1.0, seconds_left_in(options.window, shanghai_now()))
-    if options.timeout:
-        overrides["DOWNLOAD_TIMEOUT"] = options.timeout
-        overrides["DNS_TIMEOUT"] = options.timeout
-    if options.render:
-        overrides["AUDIT_RENDER"] = True
-        overrides["DOWNLOADER_MIDDLEWARES"] = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
-                                               "crawler.crawl.render.RenderMiddleware": 585}
-    settings.setdict(overrides, priority="cmdline")
-    return settings
-
-
-def check_nameservers(options: RunOptions) -> None:
+def check_nameservers(options: CrawlOptions) -> None:
     """Fail fast with one line when the given nameservers do not answer (exit code 3: the run failed)."""
     if options.nameservers:
         probe_nameservers(make_resolver(options.nameservers, timeout=options.timeout or 5.0))
@@ -217,17 +173,17 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
 
 
 def _run(units, options, progress, site_when_no_column, keep_history, context, analyzer) -> RunOutcome:
-    if options.window and not seconds_left_in(options.window, shanghai_now()):
-        start, end = options.window
+    if options.crawl.window and not seconds_left_in(options.crawl.window, shanghai_now()):
+        start, end = options.crawl.window
         raise OutsideWindow(f"outside the crawl window {start:%H:%M}-{end:%H:%M} (Asia/Shanghai): nothing crawled")
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
-    check_nameservers(options)
-    if options.render:
+    check_nameservers(options.crawl)
+    if options.crawl.render:
         from crawler.crawl.render import RenderUnavailable, chromium_executable  # loads Playwright: only here
 
         try:
-            chromium_executable(crawl_settings(options, Path(os.devnull)))
+            chromium_executable(crawl_settings(options.crawl, Path(os.devnull)))
         except RenderUnavailable as exc:
             raise RunRefused(str(exc)) from None
     history = History(options.out_dir / "history.sqlite") if keep_history else None
@@ -241,7 +197,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
             history.begin_run(run_id, started.isoformat(timespec="seconds"), options.today, command)
     run_dir = options.out_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    job = CrawlJob(units, options, run_dir / "crawl.sqlite", run_dir / "crawl.log", site_when_no_column,
+    job = CrawlJob(units, options.crawl, run_dir / "crawl.sqlite", run_dir / "crawl.log", site_when_no_column,
                    resume=bool(resumed))
     if progress is None:
         stats = crawl_sharded(job, analyzer, options.workers or min(os.cpu_count() or 1, len(units)))
@@ -257,7 +213,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
     other_hosts = {urlsplit(f"//{netloc}").hostname for netloc in context.unit_hosts}
     ipv6 = run_ipv6_check(
         [IPv6Target(u.id, u.url, own_link_hosts(u.url, store.link_netlocs(u.id), other_hosts)) for u in units],
-        options.nameservers, options.timeout, context.rules.ipv6_link_share_threshold)
+        options.crawl.nameservers, options.crawl.timeout, context.rules.ipv6_link_share_threshold)
     reports = [assess_unit(store, unit, context, ipv6.get(unit.id)) for unit in units]
     store.close()
     for report in reports:
@@ -275,7 +231,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         "requests": stats.get("downloader/request_count", 0),
         "bytes_downloaded": stats.get("audit/bytes_received", 0),
         "pages_unchanged": stats.get("httpcache/revalidate", 0),  # answered 304: the kept copy was used
-        "options": {k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in options.__dict__.items()},
+        "options": options.record(),
         "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
         "units": {r.unit.id: {"pages_crawled": r.pages_crawled, "links_checked": r.links_checked,
                               "crawl_complete": r.crawl_complete, "crawl_notes": r.crawl_notes,

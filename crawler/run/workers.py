@@ -16,8 +16,10 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.sites import Unit
+from crawler.crawl.options import CrawlOptions, crawl_settings
+from crawler.crawl.spiders.audit import AuditSpider
 from crawler.crawl.store import ClaimStore, RunStore
+from crawler.sites import Unit
 
 PARENT_WATCH_SECONDS = 1.0
 INTERRUPTED = ("shutdown", "crawl_window")  # finish reasons of a crawl the same command resumes
@@ -29,7 +31,7 @@ class CrawlJob:
     """What a crawl needs, picklable for a worker process."""
 
     units: list[Unit]
-    options: object  # crawler.run.runner.RunOptions
+    options: CrawlOptions
     store_path: Path
     log_file: Path
     site_when_no_column: bool = False
@@ -40,9 +42,6 @@ class CrawlJob:
 
 def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
     """Run the Scrapy crawl of `job` here; its stats (finish_reason included)."""
-    from crawler.run.runner import crawl_settings
-    from crawler.crawl.spiders.audit import AuditSpider
-
     store = RunStore(job.store_path)
     claims = ClaimStore(job.claims_path) if job.claims_path else None
     process = CrawlerProcess(crawl_settings(job.options, job.log_file))

@@ -1,4 +1,5 @@
 """The crawl window: runs start only inside it, stop when it closes, and the next run resumes."""
+import json
 import subprocess
 import sys
 from datetime import date, datetime, time, timedelta
@@ -6,7 +7,8 @@ from pathlib import Path
 
 from checks.dates import SHANGHAI, shanghai_now
 from crawler.demo import DemoWeb
-from crawler.run.runner import seconds_left_in
+from crawler.run.runner import RunOptions
+from crawler.crawl.options import CrawlOptions, seconds_left_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-06-15"
@@ -57,3 +59,8 @@ def test_the_window_closing_stops_the_run_and_the_next_run_resumes(tmp_path):
         assert second.returncode == 0, second.stderr
     runs = list((tmp_path / "out").glob("2*"))
     assert len(runs) == 1 and (runs[0] / "summary.csv").exists()
+
+
+def test_run_json_keeps_the_window_as_text():
+    options = RunOptions(Path("out"), date(2026, 6, 15), CrawlOptions(window=(time(22), time(6, 30))))
+    assert json.loads(json.dumps(options.record()))["window"] == "22:00:00-06:30:00"
