@@ -93,6 +93,17 @@ def hidden_by_limits(targets: list[tuple[str, FetchResult]], maxsize: int, urlle
     return lines
 
 
+def unreached_predicted_pages(results: list[tuple[str, FetchResult | None]]) -> list[str]:
+    """List pages no page links, predicted from the pager's numbering, that could not be fetched:
+    the guess was wrong or the page is gone. Not broken links (nothing links them): a limit."""
+    return [url for url, result in results if result is None or _failed(result)]
+
+
+def predicted_pages_line(urls: list[str]) -> str:
+    """The crawl_limit line for `unreached_predicted_pages`."""
+    return f"{len(urls)} 个列表分页无链接可达，按分页地址规律推测后无法访问，其中条目未检查：{sample(urls)}"
+
+
 def undecodable_note(targets: list[tuple[str, FetchResult]]) -> str:
     """A crawl note for pages read with characters their encoding could not give ('' when none)."""
     urls = [url for url, result in targets if "undecodable_text" in result.notes]

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field, replace
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
@@ -21,6 +20,7 @@ from lxml import etree
 from checks.dates import item_date, remove_dates, shanghai_today
 from checks.findings import Finding
 from checks.hosts import host_of
+from checks.paging import PAGER_WORDS, link_url, read_pager, web_url
 from checks.rules import ARTICLE, Rules, SectionRule
 
 COLUMN_NAME = "政府信息公开专栏"
@@ -58,36 +58,6 @@ def text_of(element: lxml.html.HtmlElement) -> str:
     """The element's text with white space collapsed (NFKC: full-width forms become half-width)."""
     text = unicodedata.normalize("NFKC", " ".join(element.itertext()))
     return " ".join(text.split())
-
-
-_WEB_URL = re.compile(r"https?://", re.I)
-_URLISH = re.compile(r"^(?:https?:|/|\./|\.\./)|\.s?html?\b|\?", re.I)
-_QUOTED_URL = re.compile(r"""['"]((?:https?:|/|\./|\.\./)[^'"\s]+|[^'"\s]+\.s?html?(?:\?[^'"\s]*)?)['"]""", re.I)
-
-
-def link_url(anchor: lxml.html.HtmlElement, base: str) -> str | None:
-    """Where an anchor leads, absolute and without fragment; None for script/mail/fragment links.
-
-    Some CMSs (easysite) put the target of pager links in a `tagname` attribute or an onclick
-    handler and leave href as javascript: — those targets are read too. Only http(s) targets
-    count: the crawl requests a list's pages, and a planted <base href="file:///etc/"> must not
-    make it ask for a local file.
-    """
-    href = (anchor.get("href") or "").strip()
-    if href and not href.startswith("#") and not re.match(r"(?i)(javascript|mailto|tel|data):", href):
-        return _web_url(urljoin(base, href))
-    tagname = (anchor.get("tagname") or "").strip()
-    if tagname and "[" not in tagname and _URLISH.search(tagname):
-        return _web_url(urljoin(base, tagname))
-    quoted = _QUOTED_URL.search(anchor.get("onclick") or "")
-    if quoted:
-        return _web_url(urljoin(base, quoted.group(1)))
-    return None
-
-
-def _web_url(url: str) -> str | None:
-    """`url` without its fragment when it is an http(s) URL, else None."""
-    return urldefrag(url)[0] if _WEB_URL.match(url) else None
 
 
 def anchor_text(anchor: lxml.html.HtmlElement) -> str:
@@ -264,8 +234,12 @@ class ListItem:
 @dataclass
 class ListPage:
     items: list[ListItem]
-    pages: list[str]  # absolute URLs of the list's other pages (never beyond a stated total)
+    pages: list[str]  # absolute URLs of the list's other pages the site links (never beyond a stated total)
     total_pages: int | None  # as the page states it (or its last-page link shows), else None
+    # page numbers this page is and links; pages of the stated total no link reaches, predicted
+    # from a linked URL's numbering (checks.paging): worth a try only when no other page links them
+    numbers: frozenset[int] = frozenset({1})
+    predicted: dict[int, str] = field(default_factory=dict)
 
 
 # Entries that stand in for an empty list.
@@ -286,12 +260,6 @@ _UNDATED_MIN_TITLE = 6  # mean CJK length of the titles of an undated list (menu
 _ARTICLE_MIN_CHARS = 150
 _TRAILING_DATE = re.compile(
     r"[\s\[(【]*((?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[01]\d-[0-3]\d)[\])】]?\s*$")
-
-_NEXT = {"下一页", "下页", "后页", "后一页", "next", ">", "›", "»", ">>"}
-_PREV = {"上一页", "上页", "前页", "前一页", "prev", "previous", "<", "‹", "«", "<<"}
-_FIRST = {"首页", "第一页", "first"}
-_LAST = {"尾页", "末页", "最后一页", "last"}
-_PAGER_WORDS = _NEXT | _PREV | _FIRST | _LAST
 
 
 @dataclass
@@ -319,20 +287,21 @@ def parse_list_page(html: str, url: str, today: dt.date | None = None) -> ListPa
     today = today or shanghai_today()
     root = parse_html(html)
     base = base_url(root, url)
-    scripted = _scripted_pages(root, base)
+    pager = read_pager(root, base, url)  # before the scripts go: a jump box's may hold the URL pattern
     drop_non_content(root)
     items = [row.item for row in _main_list(root, base, url, today)]
-    pages, total = _pagination(root, base, url, scripted)
+    pages = list(pager.pages)
     if not items and not pages:
         pages = _frames(root, base, url)
-    return ListPage(items=items, pages=pages, total_pages=total)
+    return ListPage(items=items, pages=pages, total_pages=pager.total if pager.stated or pager.total != 1 else None,
+                    numbers=pager.numbers, predicted=pager.predicted_pages)
 
 
 def _frames(root, base: str, page_url: str) -> list[str]:
     """The pages a list page without entries embeds (<iframe>, <frame>) on its own host: older CMS
     templates show the list in a frame, which is then another page of the same list."""
     host = host_of(page_url)
-    frames = [_web_url(urljoin(base, src.strip())) for src in root.xpath("//iframe/@src | //frame/@src") if src.strip()]
+    frames = [web_url(urljoin(base, src.strip())) for src in root.xpath("//iframe/@src | //frame/@src") if src.strip()]
     return list(dict.fromkeys(url for url in frames if url and host_of(url) == host and url != page_url))
 
 
@@ -430,7 +399,7 @@ def _row(element, base: str, today: dt.date) -> _Row | None:
     attribute = " ".join(unicodedata.normalize("NFKC", anchor.get("title") or "").split())
     if attribute and re.search(r"(\.{2,}|…)$", title) and len(attribute) > len(title):
         title = attribute  # the list shows a cut title, the attribute holds it whole
-    if title.lower() in _PAGER_WORDS or title.isdigit() or _MORE.match(title) or PLACEHOLDERS.search(title):
+    if title.lower() in PAGER_WORDS or title.isdigit() or _MORE.match(title) or PLACEHOLDERS.search(title):
         return None
     date = item_date(full_text.replace(text_of(anchor), " ", 1), today=today)
     trailing = _TRAILING_DATE.search(title)
@@ -458,176 +427,6 @@ def _same_block(a, b) -> bool:
 def _mean_cjk(titles) -> float:
     counts = [len(re.findall(r"[\u4e00-\u9fff]", t)) for t in titles]
     return sum(counts) / len(counts) if counts else 0.0
-
-
-# --- pagination -------------------------------------------------------------------------------
-
-_PAGE_PARAM = re.compile(r"([?&](?:currentPage|page|pageNo|pageNum|pageIndex|curPage|pn|p)=)(\d+)", re.I)
-_PAGE_FILE = re.compile(r"([-_])(\d+)(\.s?html?)$", re.I)
-_TOTAL_TEXT = re.compile(r"共\s*(\d+)\s*页")
-_CURRENT_OF_TOTAL = re.compile(r"(?:第|页次:?|当前第?|^|\s|:)\s*(\d+)\s*/\s*(\d+)")
-# A list's stated page count is page text: "共 100000000 页" must not become a hundred million
-# URLs. No disclosure list comes near this, and the unit's page cap ends its crawl long before.
-MAX_LIST_PAGES = 1000
-# TRS WCM: createPageHTML(total, current index, "index", "html"): index.html, index_1.html, ...
-_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
-
-
-@dataclass(frozen=True)
-class _Template:
-    """A pager URL with its page-number token: prefix + number + suffix."""
-
-    prefix: str
-    number: int
-    suffix: str
-    by_query: bool  # ?currentPage=n works for every page; static -n.html files often stop early
-
-    def url(self, number: int) -> str:
-        return f"{self.prefix}{number}{self.suffix}"
-
-
-def _template(url: str) -> _Template | None:
-    params = list(_PAGE_PARAM.finditer(url))
-    if params:
-        match = params[-1]
-        return _Template(url[: match.start(2)], int(match.group(2)), url[match.end(2):], True)
-    path, query = url.split("?", 1) if "?" in url else (url, "")
-    file_match = _PAGE_FILE.search(path)
-    if file_match:
-        rest = path[file_match.end(2):] + (f"?{query}" if query else "")
-        return _Template(path[: file_match.start(2)], int(file_match.group(2)), rest, False)
-    return None
-
-
-def _scripted_pages(root, base: str) -> tuple[int, int, list[str]] | None:
-    """(total, current, every page URL) of a pager the page writes with a TRS script."""
-    for script in root.iter("script"):
-        match = _TRS_PAGER.search(script.text or "")
-        if match:
-            total, current, name, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
-            if not _WEB_URL.match(base):
-                return None
-            pages = min(total, MAX_LIST_PAGES)
-            urls = [urljoin(base, f"{name}.{ext}" if i == 0 else f"{name}_{i}.{ext}") for i in range(pages)]
-            return total, current + 1, urls
-    return None
-
-
-def _stated_total(root) -> tuple[int | None, int | None]:
-    """(current page, total pages) as the pager states them."""
-    # easysite's hidden <input totalpage="N">; the HTML parser lowercases attribute names
-    for value in root.xpath("//@totalpage | //@data-total-page"):
-        if str(value).strip().isdigit():
-            return None, int(value)
-    pager_texts = [text_of(el) for el in root.iter()
-                   if isinstance(el.tag, str) and any(_PAGER_HINT.search(t) or "total" in t for t in _class_tokens(el))]
-    for text in pager_texts + [text_of(root)]:
-        of_total = _CURRENT_OF_TOTAL.search(text)
-        total = _TOTAL_TEXT.search(text)
-        if total:
-            return (int(of_total.group(1)) if of_total else None), int(total.group(1))
-        if of_total and text in pager_texts:
-            return int(of_total.group(1)), int(of_total.group(2))
-    return None, None
-
-
-def _pagination(root, base: str, page_url: str, scripted) -> tuple[list[str], int | None]:
-    if scripted:
-        total, current, urls = scripted
-        return [u for i, u in enumerate(urls, start=1) if i != current and u != page_url], total or None
-    current, total = _stated_total(root)
-    stated_total = total
-    anchors = _pager_anchors(root, base)
-    # how each URL family numbers its pages, learnt from the page-number links ("2" -> list-2.html,
-    # or index_1.html in TRS lists, where the first page has no number)
-    offsets: Counter = Counter(
-        (t.prefix, t.suffix, t.number - int(word)) for word, _, t in anchors if word.isdigit() and t
-    )
-    if current is None:
-        own = _template(page_url)
-        family = own is not None and any(
-            t is not None and (t.prefix, t.suffix) == (own.prefix, own.suffix) for _, _, t in anchors)
-        current = own.number - _offset(offsets, own) if family else 1
-        current = max(current, 1)
-
-    explicit: dict[int, str] = {}
-    for word, url, template in anchors:
-        if template is not None and _known_family(offsets, template):
-            number = template.number - _offset(offsets, template)
-        elif word.isdigit():
-            number = int(word)
-        elif word in _NEXT:
-            number = current + 1
-        elif word in _PREV:
-            number = current - 1
-        elif word in _FIRST:
-            number = 1
-        elif word in _LAST:
-            number = total if total is not None else (
-                template.number - _offset(offsets, template) if template is not None else None)
-        else:
-            number = None
-        if number is not None and number >= 1:
-            explicit.setdefault(number, url)
-
-    if total is None and explicit:
-        total = max(max(explicit), current)
-    if total is None:
-        return [], None
-    templates = [t for _, _, t in anchors if t is not None]
-    # a query form (?currentPage=n) serves every page; static files (-n.html) often stop early
-    generator = max(templates, key=lambda t: (t.by_query, _known_family(offsets, t)), default=None)
-    pages: list[str] = []
-    seen = {page_url}
-    for number in range(1, min(total, MAX_LIST_PAGES) + 1):
-        if number == current:
-            continue
-        url = explicit.get(number)
-        if url is None and number > 1 and generator is not None:
-            url = generator.url(number + _offset(offsets, generator))
-        if url and url not in seen:
-            seen.add(url)
-            pages.append(url)
-    if stated_total is None and total <= 1:
-        return pages, None
-    return pages, total
-
-
-def _pager_anchors(root, base: str) -> list[tuple[str, str, _Template | None]]:
-    """(word, url, URL template) of the pager's links: page numbers, 下一页, 尾页 and the like."""
-    anchors = []
-    for anchor in root.iter("a"):
-        url = link_url(anchor, base)
-        if not url:
-            continue
-        word = _pager_word(anchor_text(anchor))
-        if not (word.isdigit() or word in _PAGER_WORDS):
-            word = _pager_word(anchor.get("title") or "")
-        if not (word.isdigit() or word in _PAGER_WORDS):
-            continue
-        template = _template(url)
-        # digits and 首页 are everywhere in page chrome: they count inside a pager or with a pager URL
-        if template is not None or _hinted(anchor, _PAGER_HINT, depth=3):
-            anchors.append((word, url, template))
-    return anchors
-
-
-def _pager_word(text: str) -> str:
-    """'下一页', '2' ('[2]', '第2页' too) as a pager says them; '' for longer texts."""
-    word = re.sub(r"[\s\[\]【】]", "", unicodedata.normalize("NFKC", text)).lower()
-    number = re.fullmatch(r"第?(\d+)页?", word)
-    return number.group(1) if number else word if len(word) <= 6 else ""
-
-
-def _known_family(offsets: Counter, template: _Template) -> bool:
-    return any((p, s) == (template.prefix, template.suffix) for p, s, _ in offsets)
-
-
-def _offset(offsets: Counter, template: _Template) -> int:
-    """How a family's URL number relates to the page number; 0 when no page-number link says."""
-    known = [(count, offset) for (prefix, suffix, offset), count in offsets.items()
-             if (prefix, suffix) == (template.prefix, template.suffix)]
-    return max(known)[1] if known else 0
 
 
 # --- findings ---------------------------------------------------------------------------------

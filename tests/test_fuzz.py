@@ -23,9 +23,10 @@ from checks.findings import Finding
 from checks.metadata import parse_metadata
 from checks.regulations import LibraryError, load_library
 from checks.rules import RulesError, load_rules
-from checks.sections import MAX_LIST_PAGES, parse_list_page
+from checks.paging import MAX_LIST_PAGES, is_pager_link
+from checks.sections import parse_list_page
 from crawler.sites import ConfigError, Unit, load_sites
-from crawler.crawl.links import canonical_url, extract_links, is_pagination, is_trap_path, link_kind
+from crawler.crawl.links import canonical_url, extract_links, is_trap_path, link_kind
 from crawler.outcome.model import Seen, UnitReport
 from crawler.report.csv import csv_bytes
 from crawler.report.html import index_html
@@ -90,7 +91,7 @@ def test_extract_links_never_raises_and_yields_only_requestable_urls(document, p
         assert not re.search(r"[\x00-\x20\x7f]", link.url), link.url  # encoded, as a browser sends it
         assert link.kind == link_kind(link.url, link.tag)
         assert canonical_url(canonical_url(link.url)) == canonical_url(link.url)
-        is_pagination(link, page_url)
+        is_pager_link(link.text, link.url, page_url)
         is_trap_path(link.url)
 
 
@@ -202,8 +203,8 @@ LIST_PIECES = st.one_of(TEXT, st.sampled_from(
        st.sampled_from(["http://www.customs.gov.cn/col/index.html", "http://www.customs.gov.cn/col/list_3.html"]))
 def test_list_pages_are_bounded_and_only_web_urls(document, url):
     page = parse_list_page(document, url, TODAY)
-    assert len(page.pages) <= MAX_LIST_PAGES
-    for target in page.pages + [item.url for item in page.items]:
+    assert len(page.pages) + len(page.predicted) <= MAX_LIST_PAGES
+    for target in page.pages + list(page.predicted.values()) + [item.url for item in page.items]:
         assert re.match(r"https?://", target), target
 
 
@@ -215,7 +216,7 @@ def test_a_planted_file_base_never_yields_list_pages_or_items():
                 '<li><a href="b.html">通知二</a><span>2026-05-02</span></li></ul>'
                 '<div class="page"><a href="passwd">下一页</a><span>共 3 页</span></div></body></html>')
     page = parse_list_page(document, "http://www.customs.gov.cn/list/index.html", TODAY)
-    assert page.pages == [] and page.items == []
+    assert page.pages == [] and page.items == [] and page.predicted == {}
 
 
 @pytest.mark.parametrize("pager", ["<div class=\"page\">共 100000000 页 <a href=\"index_1.html\">下一页</a></div>",
@@ -224,7 +225,8 @@ def test_a_stated_page_count_is_capped(pager):
     # Regression: "共 100000000 页" built a hundred million URLs (minutes, gigabytes).
     document = f'<ul class="list"><li><a href="/a.html">通知一</a><span>2026-05-01</span></li></ul>{pager}'
     page = parse_list_page(document, "http://www.customs.gov.cn/list/index.html", TODAY)
-    assert len(page.pages) == MAX_LIST_PAGES - 1  # every page but the current one, up to the cap
+    # every page but the current one, up to the cap: linked, or predicted from the linked one's number
+    assert len(page.pages) + len(page.predicted) == MAX_LIST_PAGES - 1
     assert page.total_pages == 100_000_000  # the page's own claim is kept
 
 

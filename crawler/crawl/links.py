@@ -11,13 +11,14 @@ from collections import Counter
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import NamedTuple
-from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
 from w3lib.url import canonicalize_url, safe_url_string
 
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
+from checks.paging import scripted_target
 from crawler.crawl.page_text import script_navigation
 
 # The attribute that carries the URL, per tag (docs/checks.md).
@@ -83,10 +84,6 @@ def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Lin
         if url is not None:
             links.setdefault(Link(url, text, tag, link_kind(url, tag)))
     return list(links)
-
-
-# An absolute URL as extract_links gives them (no fragment, no tab or newline) in urlsplit's parts.
-_HTTP_URL = re.compile(r"[^:/?#]*://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
 
 
 def link_kind(url: str, tag: str) -> str:
@@ -215,7 +212,8 @@ def _scan(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
                 if href is not None:
                     found.append(("option", href, _squash(option.text_content())))
             continue
-        href = _scripted_href(element.tag, element.get(URL_ATTRIBUTES[element.tag]), element.get("onclick"))
+        href = _scripted_href(element.tag, element.get(URL_ATTRIBUTES[element.tag]), element.get("onclick"),
+                              element.get("tagname"))
         if href is not None:
             found.append((element.tag, href, _element_text(element)))
     return base_href, found
@@ -234,14 +232,15 @@ def _dropdown_href(onchange: str | None, value: str | None) -> str | None:
     return value if _URL_LIKE.match(value) else None
 
 
-def _scripted_href(tag: str, href: str | None, onclick: str | None) -> str | None:
+def _scripted_href(tag: str, href: str | None, onclick: str | None, tagname: str | None = None) -> str | None:
     """The URL a link opens by script, when its href only runs it ("javascript:window.open('…')",
-    or "#" / "javascript:void(0)" with an onclick that sets location or opens a window); else its href."""
+    or "#" / "javascript:void(0)" with an onclick that sets location or opens a window, or that
+    hands a pager function the page's path, or a `tagname` target); else its href."""
     written = (href or "").strip()
     if tag not in ("a", "area") or (written not in ("", "#") and not written.lower().startswith("javascript:")):
         return href
     opened = script_navigation(f"{href or ''} {onclick or ''}", new_windows=True)
-    return opened[0] if opened else href
+    return opened[0] if opened else scripted_target(onclick, tagname) or href
 
 
 def _element_text(element) -> str:
@@ -315,7 +314,8 @@ class _LinkScanner(HTMLParser):
         if tag in ("select", "option"):
             self._dropdown_option(tag, attributes)
             return
-        href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get("onclick"))
+        href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get("onclick"),
+                              attributes.get("tagname"))
         if href is None:
             return
         self.found.append([tag, href, _alt_or_title(attributes.get)])
@@ -438,102 +438,3 @@ def is_trap_path(url: str) -> bool:
     if len(segments) > MAX_PATH_SEGMENTS:
         return True
     return any(count > MAX_SEGMENT_REPEATS for count in Counter(segments).values())
-
-
-# Pager link texts, once white space and brackets are stripped ('[下一页]', '下一页>>').
-_PAGER_WORDS = frozenset(
-    "下一页 上一页 下页 上页 前一页 后一页 尾页 末页 最后一页 next prev previous last".split()
-)
-_PAGER_DECORATION = re.compile(r"[\s\[\]【】()（）<>《》«»‹›|]+")
-_PAGER_ARROWS = re.compile(r"[<>«»‹›]{1,3}")
-_PAGE_NUMBER_TEXT = re.compile(r"第?(\d{1,4})页?")
-_PAGE_QUERY_KEYS = frozenset({"currentpage", "curpage", "page", "pageno", "pagenum", "pageindex"})
-# '302275-2.html' (the customs CMS), 'index_1.html' (TRS): page n of the list '<stem>.html'.
-# Page numbers have at most 4 digits; longer ones are article ids ('t20210101_4567890.html').
-_PAGE_EXTENSION = r"\.(?:s?html?|jsp|aspx?|php)"
-_NUMBERED_PAGE = re.compile(rf"(?P<stem>[\w.-]*?)[-_](?P<n>\d{{1,4}}){_PAGE_EXTENSION}", re.I)
-# The first page of a list: '<stem>.html', or the folder itself (an empty name).
-_LIST_PAGE = re.compile(rf"(?P<stem>[\w.-]*){_PAGE_EXTENSION}|", re.I)
-
-
-def is_pagination(link: Link, page_url: str) -> bool:
-    """Whether `link` turns a page of the list `page_url` is on (pagination is not a hop).
-
-    Recognised by its text (下一页, 尾页, », a bare page number), or by its URL: a page-number
-    query (currentPage=2, also on another path: /eportal/ui?pageId=<list id>&currentPage=2),
-    '<list>-<n>.html' / 'index_<n>.html' beside the list page, or back from there to the list's
-    first page. Only links on the same host count.
-    """
-    if link.tag not in ("a", "area"):
-        return False
-    page = _list_page(page_url)
-    if page is None:
-        return False
-    target = _HTTP_URL.fullmatch(link.url)  # urlsplit's parts, in a fraction of its time
-    if target is None or target["netloc"].lower() != page.netloc:
-        return False
-    label = _PAGER_DECORATION.sub("", link.text)
-    if label.lower() in _PAGER_WORDS or (not label and _PAGER_ARROWS.search(link.text)):
-        return True
-    query = target["query"] or ""
-    if query and _has_page_number(query) and (
-        target["path"] == page.path or page.folder_name in _query_values(query)
-    ):
-        return True
-    target_dir, _, target_name = target["path"].rpartition("/")
-    if target_dir != page.folder:
-        return False
-    numbered = _NUMBERED_PAGE.fullmatch(target_name)
-    if numbered and numbered["stem"] in page.list_stems:
-        return True  # page n of this list
-    if page.numbered:
-        first = _LIST_PAGE.fullmatch(target_name)
-        if first and (first["stem"] or "index") in page.list_stems:
-            return True  # from page n back to the first page of the list
-    number = _PAGE_NUMBER_TEXT.fullmatch(label)
-    if number:
-        # A bare "2" in a pager: its number must be in the URL, or it is a numbered list item.
-        return re.search(rf"(?<!\d){number[1]}(?!\d)", f"{target_name}?{query}") is not None
-    return False
-
-
-class _ListPage(NamedTuple):
-    """What is_pagination compares a page's links with, worked out once per page."""
-
-    netloc: str  # lowercase
-    path: str
-    folder: str  # the path up to the page's name
-    folder_name: str  # its last segment: the list id in '/<list id>/index.html'
-    list_stems: frozenset[str]  # names of the list's first page: index, the folder, the page's stem
-    numbered: bool  # the page is page n of a list ('302275-2.html')
-
-
-@lru_cache(maxsize=256)  # the links of one page come together
-def _list_page(page_url: str) -> _ListPage | None:
-    try:
-        page = urlsplit(page_url)
-    except ValueError:
-        return None
-    folder, _, name = page.path.rpartition("/")
-    folder_name = folder.rpartition("/")[2]
-    return _ListPage(page.netloc.lower(), page.path, folder, folder_name,
-                     frozenset({"index", folder_name, _stem(name)}), bool(_NUMBERED_PAGE.fullmatch(name)))
-
-
-def _stem(name: str) -> str:
-    """The list a page name belongs to: '302275-2.html' and '302275.html' -> '302275'."""
-    numbered = _NUMBERED_PAGE.fullmatch(name)
-    if numbered:
-        return numbered["stem"]
-    return name.rpartition(".")[0] or name
-
-
-def _has_page_number(query: str) -> bool:
-    return any(
-        key.lower() in _PAGE_QUERY_KEYS and value.isdigit()
-        for key, value in parse_qsl(query, keep_blank_values=True)
-    )
-
-
-def _query_values(query: str) -> set[str]:
-    return {value for _, value in parse_qsl(query, keep_blank_values=True)}

@@ -40,7 +40,10 @@ class PageAnalyzer:
         facts = {
             "items": [[item.title, item.url, item.date.isoformat() if item.date else None] for item in page.items],
             "pages": page.pages,
+            "numbers": sorted(page.numbers),
         }
+        if page.predicted:
+            facts["predicted"] = page.predicted
         if first:
             facts["is_article"] = not page.items and is_single_article(html)
         return facts

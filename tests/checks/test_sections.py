@@ -163,14 +163,15 @@ def test_list_items_of_the_main_list_only():
     assert result.items[1].url == "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/gfxwj/4002/index.html"
 
 
-def test_easysite_pagination_static_then_eportal_up_to_the_stated_total():
+def test_easysite_pagination_follows_the_linked_pages_and_only_predicts_the_others():
     result = parse_list_page(LIST_PAGE, LIST_URL, today=TODAY)
     assert result.total_pages == 5
-    assert result.pages == [
-        "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/gfxwj/a1b2c3d4-2.html",
-        *(f"http://nanjing.customs.gov.cn/eportal/ui?pageId=4000&currentPage={n}&moduleId=a1b2c3d4e5&staticRequest=yes"
-          for n in (3, 4, 5)),
-    ]
+    eportal = "http://nanjing.customs.gov.cn/eportal/ui?pageId=4000&currentPage={}&moduleId=a1b2c3d4e5&staticRequest=yes"
+    # what the pager links (tagname targets): 下一页 and 尾页; 首页 is this page's own number
+    assert result.pages == ["http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/gfxwj/a1b2c3d4-2.html", eportal.format(5)]
+    assert result.numbers == {1, 2, 5}
+    # pages 3 and 4 are only predicted, from the numbering of the linked 尾页
+    assert result.predicted == {3: eportal.format(3), 4: eportal.format(4)}
 
 
 def test_numbered_static_pagination_never_beyond_the_stated_total():
@@ -183,15 +184,17 @@ def test_numbered_static_pagination_never_beyond_the_stated_total():
     assert result.pages == ["http://h.gov.cn/col/list-2.html", "http://h.gov.cn/col/list-3.html"]
 
 
-def test_eportal_query_pagination_fills_the_pages_between():
+def test_eportal_query_pagination_predicts_the_pages_between():
     pager = "".join(
         f'<a href="/eportal/ui?pageId=302272&currentPage={n}&moduleId=b600&staticRequest=yes">{label}</a>'
         for n, label in ((2, "2"), (2, "下一页"), (9, "尾页")))
     html = page(f'<ul><li><a href="/x/1.html">海关总署关于发布进出口商品检验目录的公告</a>[02-01]</li></ul>'
-                f'<div class="pagination">{pager}</div>')
+                f'<div class="pagination">{pager}<span>共9页</span></div>')
     result = parse_list_page(html, "http://www.customs.gov.cn/customs/302249/302270/302272/index.html", today=TODAY)
     assert result.total_pages == 9
-    assert [p.split("currentPage=")[1].split("&")[0] for p in result.pages] == [str(n) for n in range(2, 10)]
+    assert [p.split("currentPage=")[1].split("&")[0] for p in result.pages] == ["2", "9"]
+    assert sorted(result.predicted) == list(range(3, 9))
+    assert "currentPage=5&" in result.predicted[5]
 
 
 def test_generic_next_page_link_without_a_total():
@@ -201,9 +204,9 @@ def test_generic_next_page_link_without_a_total():
                 '</table><p><a href="list.jsp?x=abc">下一页</a></p>')
     result = parse_list_page(html, "http://h.gov.cn/col/list.jsp", today=TODAY)
     assert [item.date for item in result.items] == [dt.date(2024, 1, 2), dt.date(2023, 12, 2)]
-    assert result.pages == []  # 下一页 with no page number in its URL, outside a pager: not followed
-    html = html.replace("<p>", '<p class="pager">')
-    assert parse_list_page(html, "http://h.gov.cn/col/list.jsp", today=TODAY).pages == ["http://h.gov.cn/col/list.jsp?x=abc"]
+    # 下一页 says what it is wherever it stands (the crawl's own links agree: checks.paging)
+    assert result.pages == ["http://h.gov.cn/col/list.jsp?x=abc"]
+    assert result.total_pages == 2 and result.predicted == {}
 
 
 def test_trs_script_pagination():

@@ -5,10 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
-from crawler.crawl.links import _HTTP_URL, canonical_url, extract_links, is_pagination, is_trap_path, link_kind
+from checks.paging import URL_PARTS, is_pager_link
+from crawler.crawl.links import canonical_url, extract_links, is_trap_path, link_kind
 
 PAGE_URL = "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/index.html"
-LIST_URL = "http://www.customs.gov.cn/customs/302249/302274/302275/index.html"
 
 
 def urls(html: str, page_url: str = PAGE_URL) -> list[str]:
@@ -256,49 +256,6 @@ def test_is_trap_path(url, trap):
     assert is_trap_path(url) is trap
 
 
-EPORTAL = "/eportal/ui?pageId=302275&currentPage={n}&moduleId=a1b2&staticRequest=yes"
-PAGE_2 = "http://www.customs.gov.cn/customs/302249/302274/302275/302275-2.html"
-
-
-@pytest.mark.parametrize(
-    "page, href, text, paginated",
-    [
-        # the customs CMS, query form
-        (LIST_URL, EPORTAL.format(n=2), "下一页", True),
-        (LIST_URL, EPORTAL.format(n=2), "2", True),
-        (LIST_URL, EPORTAL.format(n=9), "尾页", True),
-        ("http://www.customs.gov.cn" + EPORTAL.format(n=2), EPORTAL.format(n=3), "3", True),
-        ("http://www.customs.gov.cn" + EPORTAL.format(n=2), EPORTAL.format(n=1), "首页", True),
-        (LIST_URL, "/eportal/ui?pageId=999999&currentPage=1", "海关统计", False),
-        # the customs CMS, file form
-        (LIST_URL, "302275-2.html", "2", True),
-        (LIST_URL, "302275-2.html", "[下一页]", True),
-        (PAGE_2, "302275-3.html", ">>", True),
-        (PAGE_2, "index.html", "首页", True),
-        (PAGE_2, "./", "上一页", True),
-        ("http://a.cn/customs/302249/302275.html", "302275-2.html", "2", True),
-        # TRS and generic forms
-        (LIST_URL, "index_1.html", "2", True),
-        (LIST_URL, "list.jsp?page=2", "2", True),
-        # not pagination
-        (LIST_URL, "/", "首页", False),
-        (LIST_URL, "/customs/302249/302274/302276/index.html", "海关统计数据", False),
-        (LIST_URL, "5678123/index.html", "关于公布2021年第1号公告的通知", False),
-        (LIST_URL, "t20210101_4567890.html", "1", False),
-        (LIST_URL, "detail.html", "下一篇", False),
-        (LIST_URL, "http://other.gov.cn/list-2.html", "下一页", False),
-    ],
-)
-def test_is_pagination(page, href, text, paginated):
-    url = extract_links(f'<a href="{href}">x</a>', page)[0].url
-    assert is_pagination(Link(url, text, "a", PAGE), page) is paginated
-
-
-def test_images_are_never_pagination():
-    link = Link("http://www.customs.gov.cn/customs/302249/302274/302275/302275-2.html", "", "img", RESOURCE)
-    assert not is_pagination(link, LIST_URL)
-
-
 # Hypothesis: URL-ish text built from the pieces that make canonicalisation hard.
 URL_PIECES = st.sampled_from(
     list("aB0:/?#[]@!$&'()*+,;=%.-_~ \\中\t")
@@ -330,9 +287,9 @@ def test_extract_links_never_raises(html, page_url):
     for link in extract_links(html, page_url):
         assert link.url.startswith(("http://", "https://"))
         assert "#" not in link.url
-        parts = _HTTP_URL.fullmatch(link.url)
+        parts = URL_PARTS.fullmatch(link.url)
         assert (parts["netloc"], parts["path"], parts["query"] or "") == urlsplit(link.url)[1:4]
-        is_pagination(link, page_url)
+        is_pager_link(link.text, link.url, page_url)
 
 
 # Plain hrefs are joined by concatenation (the hot path); it must give what urljoin and
@@ -381,6 +338,13 @@ def test_control_characters_are_dropped_on_both_parsing_paths():
     ('<a onclick="window.location.href = \'/b.html\'">无 href</a>', "http://h.gov.cn/b.html"),
     ('<a href="javascript:void(0)" onclick="addFavorite()">加入收藏</a>', None),  # a script, no page
     ('<a href="/real.html" onclick="window.open(\'/other.html\')">有 href</a>', "http://h.gov.cn/real.html"),
+    # pager links of the 2025 customs templates: the page path handed to a script, or in tagname
+    ('<a onclick="queryArticleByCondition(this,\'/a/008336e2-2.html\')" class="pagingNormal">2</a>',
+     "http://h.gov.cn/a/008336e2-2.html"),
+    ('<a tagname="/eportal/ui?pageId=1&amp;currentPage=4" href="javascript:void(0)">4</a>',
+     "http://h.gov.cn/eportal/ui?pageId=1&currentPage=4"),
+    ('<a tagname="[NEXTPAGE]" onclick="queryArticleByCondition(this,\'[NEXTPAGE]\')">下一页</a>', None),
+    ('<a href="javascript:void(0)" onclick="setTab(\'tab2\')">通知</a>', None),
 ])
 def test_links_a_script_opens(anchor, url):
     for prefix in ("", "<span>" * 3000):  # both parsing paths

@@ -14,13 +14,17 @@ NOT_FOUND = "<html><head><title>404 页面不存在</title></head></html>".encod
 
 
 @contextmanager
-def serve(pages: dict[str, bytes], content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None):
-    """Serve `pages` (path -> body) at the yielded base URL, with `headers`; other paths answer 404."""
+def serve(pages: dict[str, bytes], content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None,
+          requested: list[str] | None = None):
+    """Serve `pages` (path -> body) at the yielded base URL, with `headers`; other paths answer 404.
+    Every requested path is appended to `requested` when given."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
+            if requested is not None:
+                requested.append(self.path)
             body = pages.get(self.path, NOT_FOUND)
             self.send_response(200 if self.path in pages else 404)
             self.send_header("Content-Type", content_type)

@@ -27,12 +27,13 @@ from checks.hosts import host_of
 from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
 from checks.firewall import challenge_shape
 from checks.link_checks import PROBE_PATH
+from checks.paging import is_pager_link
 from crawler.crawl.cache import CACHE_META
 from crawler.sites import Unit
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.crawl.page_text import summarize
 from crawler.crawl.limits import limit_failure, response_notes
-from crawler.crawl.links import canonical_url, extract_links, is_pagination, is_trap_path
+from crawler.crawl.links import canonical_url, extract_links, is_trap_path
 from crawler.crawl.middlewares import PrivateAddressBlocked
 from crawler.crawl.store import ClaimStore, RunStore
 
@@ -65,6 +66,7 @@ class UnitCrawl:
     public: bool = False
     deferred_links: list[Link] = field(default_factory=list)  # home-page links checked last
     home_framed: bool = False  # the home names no column but shows frames, read for it
+    predicted_pages: list[str] = field(default_factory=list)  # list pages tried though no page links them
 
     def stats(self) -> dict:
         return {
@@ -76,6 +78,7 @@ class UnitCrawl:
             "column_found_by": self.column_found_by,
             "public": self.public,
             "scope": self.scope,
+            "predicted_pages": self.predicted_pages,
         }
 
 
@@ -87,6 +90,16 @@ class Want:
     depth: int
     section: str
     role: str = "page"
+
+
+@dataclass
+class ListPaging:
+    """How far the pages of one section's list reach by the site's own links, and what is only predicted."""
+
+    role: ListRole
+    depth: int
+    numbers: set[int] = field(default_factory=set)  # page numbers some list page is or links
+    predicted: dict[int, str] = field(default_factory=dict)  # page number -> URL no page links
 
 
 @dataclass(frozen=True)
@@ -197,6 +210,7 @@ class AuditSpider(scrapy.Spider):
         # Disclosure roles learnt from the column and the lists, by canonical URL
         self.list_pages: dict[str, ListRole] = {}
         self.item_pages: dict[str, ListRole] = {}  # item page -> the list that carries it
+        self.list_paging: dict[tuple[str, str], ListPaging] = {}  # (unit id, section) -> its list's reach
         self.transient: dict[str, tuple[Unit, str]] = {}  # failures awaiting their confirmation
         self.confirmed: set[str] = set()
         self.resource_keys: set[str] = set()  # URLs checked as resources (HEAD first)
@@ -391,6 +405,12 @@ class AuditSpider(scrapy.Spider):
             return
         for page_url in facts["list"]["pages"]:
             self.list_pages.setdefault(canonical_url(page_url), ListRole(role.unit_id, role.section, role.name_on_page))
+        want = self.wants.get(key)
+        paging = self.list_paging.setdefault(
+            (unit_id, role.section), ListPaging(role, want.depth if want else 0))
+        paging.numbers.update(facts["list"].get("numbers", [1]))
+        for number, page_url in facts["list"].get("predicted", {}).items():
+            paging.predicted.setdefault(int(number), page_url)
         for _title, item_url, _date in facts["list"]["items"]:
             self.item_pages.setdefault(canonical_url(item_url), role)
 
@@ -475,7 +495,7 @@ class AuditSpider(scrapy.Spider):
             request = None
             in_scope = link.kind == PAGE and host_of(link.url) in state.hosts
             if in_scope:
-                paginated = is_pagination(link, page_url)
+                paginated = link.tag in ("a", "area") and is_pager_link(link.text, link.url, page_url)
                 depth = want.depth if paginated else want.depth + 1
                 section = want.section
                 if want.role in COLUMN_ROLES and not paginated and link.text:
@@ -604,6 +624,8 @@ class AuditSpider(scrapy.Spider):
                     self.crawler.engine.crawl(request)
                     scheduled = True
         if not scheduled:
+            scheduled = self._request_predicted_pages()
+        if not scheduled:
             scheduled = self._confirm_transient_failures()
         self.store.commit()
         if scheduled:
@@ -616,6 +638,26 @@ class AuditSpider(scrapy.Spider):
         for request in requests:
             self.crawler.engine.crawl(request)
         return bool(requests)
+
+    def _request_predicted_pages(self) -> bool:
+        """List pages a stated page count promises but no page links, predicted from a linked
+        page's URL: tried once every linked way is exhausted (a CMS often serves only the first
+        pages as files). A failure is a limit of the check, not a broken link: no page links it."""
+        scheduled = False
+        for (unit_id, _section), paging in self.list_paging.items():
+            state = self.units[unit_id]
+            for number, url in sorted(paging.predicted.items()):
+                if number in paging.numbers:
+                    continue
+                paging.numbers.add(number)
+                state.predicted_pages.append(url)
+                key = canonical_url(url)
+                self.list_pages.setdefault(key, ListRole(unit_id, paging.role.section, paging.role.name_on_page))
+                request = self._want_page(state, Link(url, "", "a", PAGE), paging.depth, paging.role.section)
+                if request is not None:
+                    self.crawler.engine.crawl(request)
+                    scheduled = True
+        return scheduled
 
     def _confirm_transient_failures(self) -> bool:
         """Timeouts, connection errors and 5xx get one more attempt before they become findings."""
