@@ -197,6 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
     notice.add_argument("--run", metavar="RUN", help="a run id YYYYMMDD-HHMMSS (default: the latest finished run)")
     _document_options(notice)
 
+    bulletin = commands.add_parser("bulletin", help="write the inspection bulletin (检查情况通报) as .docx and Markdown",
+                                   description="Write OUT/bulletins/PERIOD-检查情况通报.docx and .md over the runs of "
+                                               "a period: units ranked, per-check counts, changes since the previous "
+                                               "period, the national inspection indicators of rules.yaml, IPv6, a "
+                                               "chart (docs/documents.md).", epilog=EXIT_CODES_HELP)
+    bulletin.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                          help="first day of the period (default: the first day of --until's quarter)")
+    bulletin.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
+                          help="last day of the period (default: the day of the latest finished run)")
+    _document_options(bulletin)
+
     sites = commands.add_parser("sites", help="validate sites.yaml; find each unit's disclosure column",
                                 description="Validate the units file; unless --offline, fetch every unit's home "
                                             "page and tell how its disclosure column is found.")
@@ -511,9 +522,26 @@ def cmd_notice(args) -> int:
     return write_pdf_copies(written) if args.pdf else EXIT_OK
 
 
+def cmd_bulletin(args) -> int:
+    from checks.dates import shanghai_now
+    from checks.rules import load_rules
+    from crawler.report.bulletin import write_bulletin
+
+    config = document_config(args)
+    history = open_history(args.out)
+    try:
+        written = write_bulletin(history, Path(args.out), args.since, args.until, args.today or shanghai_now().date(),
+                                 load_rules(config.rules), config.notice.office, config.notice.recipients)
+    finally:
+        history.close()
+    for path in written:
+        out_console().print(f"检查情况通报 (bulletin): {path}", markup=False, highlight=False)
+    return write_pdf_copies(written[:1]) if args.pdf else EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "sites": cmd_sites, "check": cmd_check, "demo": cmd_demo, "ipv6": cmd_ipv6,
             "regulations": cmd_regulations, "report": cmd_report, "accept": cmd_accept,
-            "notice": cmd_notice}
+            "notice": cmd_notice, "bulletin": cmd_bulletin}
 
 
 # --- terminal output ------------------------------------------------------------------

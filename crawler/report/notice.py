@@ -103,7 +103,7 @@ def notice_docx(notice: Notice) -> bytes:
     unit = report.unit
     document = official.new_document()
     official.letterhead(document, notice.office)
-    official.title(document, f"关于{unit.name}网站", "政府信息公开问题整改的通知")
+    official.title(document, f"关于{unit.name}网站", "政府信息公开", "问题整改的通知")
     official.addressee(document, unit.name)
     severities = Counter(row.finding.info.severity for row in items)
     overdue = sum(1 for row in items if "逾期未整改" in notice.mark(row))

@@ -22,7 +22,7 @@ from docx.shared import Mm, Pt, RGBColor
 TITLE_FONT, BODY_FONT, HEADING_FONT, SUBHEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
 TABLE_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
-BODY_SIZE, TITLE_SIZE, LETTERHEAD_SIZE = Pt(16), Pt(22), Pt(30)  # 3号, 2号, the red office name
+BODY_SIZE, TITLE_SIZE, LETTERHEAD_SIZE, TABLE_SIZE = Pt(16), Pt(22), Pt(30), Pt(10.5)  # 3号, 2号, 五号
 LINE = Pt(28)
 RED = RGBColor(0xC0, 0x00, 0x00)
 INDENT = Pt(32)  # two characters of 3号
@@ -94,21 +94,38 @@ def letterhead(document, office: str) -> None:
     paragraph(document)
 
 
-TITLE_LINE_CHARS = 20  # 2号 characters on a line of the A4 type area
+TITLE_LINE_WIDTH = 18  # 2号 Chinese characters on a line of the A4 type area, with room for the space
+# a word processor puts between Chinese and Latin text
+
+
+def text_width(text: str) -> float:
+    """In Chinese characters: Latin letters and digits are half as wide."""
+    return sum(0.5 if ord(char) < 0x2E80 else 1 for char in text)
 
 
 def title(document, *parts: str) -> None:
     """The title, centred; too long for a line, it breaks between `parts` rather than mid-phrase."""
-    text = "".join(parts)
+    lines = [""]
+    for part in parts:
+        if lines[-1] and text_width(lines[-1] + part) > TITLE_LINE_WIDTH:
+            lines.append("")
+        lines[-1] += part
     block = paragraph(document, "", TITLE_FONT, TITLE_SIZE, WD_ALIGN_PARAGRAPH.CENTER, None)
     block.paragraph_format.line_spacing = Pt(36)
-    lines = [text] if len(text) <= TITLE_LINE_CHARS or len(parts) == 1 else parts
     for number, line in enumerate(lines):
         run = block.add_run(line)
         set_font(run, TITLE_FONT, TITLE_SIZE)
         if number < len(lines) - 1:
             run.add_break()
     paragraph(document)
+
+
+def picture(document, png: bytes, width_mm: float, caption: str) -> None:
+    """An image centred (single line spacing: the fixed 28 pt would crop it), its caption below."""
+    block = paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
+    block.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    block.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
+    paragraph(document, caption, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
 
 
 def addressee(document, text: str) -> None:
@@ -143,7 +160,7 @@ def landscape_section(document) -> None:
     section.left_margin, section.right_margin = Mm(37), Mm(35)
 
 
-def table(document, headers: list[str], rows: list[list[str]], widths_mm: list[float], size=Pt(10.5),
+def table(document, headers: list[str], rows: list[list[str]], widths_mm: list[float], size=TABLE_SIZE,
           row_height_mm: float | None = None):
     """A ruled table, the header row bold and repeated on every page, cells in 宋体; rows at least
     `row_height_mm` high (room to write in a form)."""

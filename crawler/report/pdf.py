@@ -36,7 +36,8 @@ def to_pdf(documents: list[Path]) -> list[Path]:
             command = [program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
                        "--convert-to", "pdf", "--outdir", str(folder), *map(str, paths)]
             try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERT_TIMEOUT_SECONDS)
+                done = subprocess.run(command, capture_output=True, text=True,
+                                      timeout=CONVERT_TIMEOUT_SECONDS, check=False)
             except subprocess.TimeoutExpired:
                 raise PdfUnavailable(f"LibreOffice did not finish within {CONVERT_TIMEOUT_SECONDS} s; "
                                      "the .docx files are written") from None

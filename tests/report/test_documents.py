@@ -5,8 +5,6 @@ Two nightly runs in a real History (no crawl): a notice after the first, one fin
 fixed and one new before the second, then the second notice and the bulletin.
 """
 import csv
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -101,7 +99,7 @@ def unit_csv(out: Path, run_id: str, unit: str) -> list[dict]:
 
 
 def test_notice_lists_every_open_finding_once_marks_overdue_and_fixed(office):
-    out, first, second = office
+    out, _, second = office
     assert main(["notice", "nanjing", "--today", SECOND.isoformat()]) == 0
     path = out / second / "notices" / "nanjing-整改通知.docx"
     text = paragraphs(path)
@@ -115,7 +113,7 @@ def test_notice_lists_every_open_finding_once_marks_overdue_and_fixed(office):
     assert not any(finding_sentence(NEW) in line and "逾期" in line for line in text)
     fixed = [line for line in text if "【已整改】" in line]
     assert len(fixed) == 1 and FIXED.target_url in fixed[0] and "2026-03-30复查确认" in fixed[0]
-    assert text[0] == "测试海关政务公开办公室" and "关于南京海关网站\n政府信息公开问题整改的通知" in text
+    assert text[0] == "测试海关政务公开办公室" and "关于南京海关网站政府信息公开问题整改的通知" in [line.replace("\n", "") for line in text]
     assert "南京海关：" in text and "联系人：王五 010-65190000" in text
     assert any("于2026年4月20日前（15个工作日内）" in line for line in text)  # 15 working days after 3月30日
     assert any("发现问题4个（高等级2个、中等级2个）" in line and "其中3个问题此前已通知整改、逾期仍未整改" in line
@@ -139,7 +137,6 @@ def test_first_notices_went_to_units_with_open_findings_only(office):
 
 
 def test_bad_notice_input_is_one_line_and_exit_2(office, tmp_path, capsys):
-    out, first, _ = office
     for argv, message in (
         (["notice", "shanghai"], "unit 'shanghai' is not in run"),
         (["notice"], "name the units (UNIT ...) or give --all"),
@@ -152,3 +149,71 @@ def test_bad_notice_input_is_one_line_and_exit_2(office, tmp_path, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip()
         assert message in err and "\n" not in err, (argv, err)
+
+
+def summary(out: Path, run_id: str) -> dict[str, dict]:
+    rows = csv.DictReader((out / run_id / "summary.csv").read_bytes().decode("utf-8-sig").splitlines())
+    return {row["unit_name"]: row for row in rows}
+
+
+def test_bulletin_ranks_units_as_summary_csv_counts_them(office):
+    from checks.findings import CATALOG
+
+    out, _, second = office
+    assert main(["bulletin", "--since", "2026-03-03", "--until", "2026-03-31", "--today", "2026-04-01"]) == 0
+    stem = out / "bulletins" / "20260303-20260331-检查情况通报"
+    document = docx.Document(str(stem.with_suffix(".docx")))
+    text = [p.text for p in document.paragraphs]
+    ranking = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    assert ranking[0] == ["排名", "单位", "得分", "结论", "高", "中", "低", "合计", "较上期"]
+    counts = summary(out, second)
+    assert [row[1] for row in ranking[1:]] == ["杭州海关", "南京海关", "拉萨海关"]
+    for row in ranking[1:]:
+        unit = counts[row[1]]
+        by_severity = {s: sum(int(unit[c]) for c, info in CATALOG.items() if info.severity == s)
+                       for s in ("high", "medium", "low")}
+        assert row[4:8] == [str(by_severity["high"]), str(by_severity["medium"]), str(by_severity["low"]),
+                            str(sum(by_severity.values()))]
+    # 拉萨: home page unreachable in 1 of the period's 1 runs: single veto, ranked last, not scored
+    assert ranking[3][2:4] == ["—", "不合格（单项否决）"]
+    assert "拉萨海关：站点无法访问（1次检查中1次发现）。" in text
+    # 南京: 1 unusable link on the home page (1 point), 2 elsewhere (0.1 each)
+    assert ranking[2][2:4] == ["98.8", "合格"] and ranking[1][2:4] == ["100", "合格"]
+    assert "首页链接不可用（每个扣1分）：南京海关1个（扣1分）。" in text
+    assert "其他页面链接不可用（每个扣0.1分）：南京海关2个（扣0.2分）。" in text
+    # changes against the previous period's last run (the first run): 南京 5 -> 4, 拉萨 1 -> 2
+    assert [row[8] for row in ranking[1:]] == ["持平", "-1", "+1"]
+    assert "问题减少的单位：南京海关（-1）。" in text and "问题增加的单位：拉萨海关（+1）。" in text
+    assert "本期整改问题的单位：南京海关（1个）。" in text
+    ipv6 = [[cell.text for cell in row.cells] for row in document.tables[2].rows]
+    assert ipv6[1:] == [["杭州海关", "通过", "—"], ["南京海关", "部分通过", "—"], ["拉萨海关", "未通过", NO_AAAA.detail]]
+    assert len(document.inline_shapes) == 1  # the chart
+    png = stem.with_suffix(".png").read_bytes()
+    assert png.startswith(b"\x89PNG") and document.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill is not None
+    markdown = stem.with_suffix(".md").read_text(encoding="utf-8")
+    assert markdown.startswith("# 关于2026年3月3日至2026年3月31日海关网站政府信息公开检查情况的通报")
+    assert "| 3 | 拉萨海关 | — | 不合格（单项否决） | 2 | 0 | 0 | 2 | +1 |" in markdown
+    assert f"]({stem.with_suffix('.png').name})" in markdown
+    annex = [[cell.text for cell in row.cells] for row in document.tables[-1].rows]
+    assert annex[0][:3] == ["单位", "页面", "链接"] and annex[0][-3:] == ["合计", "本期新增", "本期整改"]
+
+
+def test_bulletin_defaults_to_the_quarter_of_the_latest_run(office):
+    out = office[0]
+    assert main(["bulletin", "--today", "2026-04-01"]) == 0
+    document = docx.Document(str(out / "bulletins" / "2026Q1-检查情况通报.docx"))
+    text = [p.text for p in document.paragraphs]
+    assert "关于2026年第一季度海关网站\n政府信息公开检查情况的通报" in text and "各直属海关：" in text
+    assert any("开展了2次检查" in line for line in text) and "本期为首次通报，无上期数据可比。" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bulletin", "--since", "2026-04-01", "--until", "2026-03-01"], "--since 2026-04-01 is after --until 2026-03-01"),
+    (["bulletin", "--since", "2025-01-01", "--until", "2025-03-31"], "no finished run between 2025-01-01 and 2025-03-31"),
+    (["bulletin", "--since", "2026-02-30"], "invalid date '2026-02-30'"),
+])
+def test_bad_bulletin_input_is_one_line_and_exit_2(office, capsys, argv, message):
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
