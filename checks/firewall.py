@@ -72,8 +72,9 @@ def challenge_shape(status: int | None, headers: Mapping, body: str | bytes) -> 
              for name, value in headers.items()}
     marks = [*shell.marks, *(f"响应头 {VENDOR_HEADERS[name]}" for name in names if name in VENDOR_HEADERS)]
     server_cookie = bool(names.get("set-cookie"))
-    if (server_cookie or shell.sets_cookie) and shell.reloads:
-        marks.append(("服务器" if server_cookie else "脚本") + "设置 Cookie 后重新加载页面")
+    setters = "和".join(who for who, sets in (("服务器", server_cookie), ("脚本", shell.sets_cookie)) if sets)
+    if setters and shell.reloads:
+        marks.append(f"{setters}设置 Cookie 后重新加载页面")
     vendor_status = status == 202 or (400 <= status < 500 and status not in NOT_A_SHELL_STATUS) or 520 <= status < 530
     if not (marks or vendor_status):
         return ""

@@ -16,7 +16,10 @@ The units (see `UNITS`; `sites.py` builds their EasySite pages):
 - shenzhen (GBK, metadata as `label：value` lines): no 规范性文件, hijacked 友情链接 domains.
 - xiamen (column of blocks, variant section names): an empty 规范性文件, served on a port that
   has no IPv6 listener.
-- manzhouli: behind an anti-bot JavaScript challenge (HTTP 412 without its cookie).
+- manzhouli: behind 加速乐's challenge (521, X-Via-JSL, a script computing the cookie).
+- gacc (the headquarters): behind Ruishu's 412 shell, which refuses automated browsers.
+- Two side hosts linked from units: one behind Ruishu's 202 shell, one a cookie wall (200, a
+  server cookie and a reloading script).
 - lasa: its host resolves, its web server refuses connections.
 
 IPv6 (see `IPV6_DESIGN`): the name servers of customs-demo.test both have AAAA ::1 and
@@ -36,7 +39,16 @@ import yaml
 
 from checks.rules import load_rules
 from crawler.demo import assets, disclosure_faults, regulation_pages
-from crawler.demo.network import NAME_SERVERS, OTHER, Network, put_behind_challenge
+from crawler.demo.network import (
+    JIASULE_STATUS,
+    NAME_SERVERS,
+    OTHER,
+    RUISHU_STATUS,
+    Network,
+    cookie_reload_firewall,
+    jiasule_firewall,
+    ruishu_firewall,
+)
 from crawler.demo.sites import (
     DEMO_DOMAIN,
     GOV_HOST,
@@ -147,10 +159,15 @@ UNITS = (
         "发文机关", column_layout="blocks", empty_sections=("norms",),
     ),
     UnitSpec("manzhouli", "满洲里海关", "满关", 212000, "utf-8", "suffix", _STANDARD_SECTIONS, "发文机关"),
+    UnitSpec("gacc", "海关总署", "署", 302249, "utf-8", "suffix", _STANDARD_SECTIONS, "发文机关"),
 )
 # A unit whose host resolves but whose web server refuses connections.
 UNREACHABLE_UNIT = ("lasa", "拉萨海关")
-CHALLENGED_UNIT = "manzhouli"  # behind the firewall's JavaScript challenge
+CHALLENGED_UNIT = "manzhouli"  # behind 加速乐's challenge
+HQ_UNIT = "gacc"  # behind Ruishu's shell, refusing automated browsers, as the headquarters' site
+CHALLENGED_UNITS = (CHALLENGED_UNIT, HQ_UNIT)
+SHELL_202_HOST = f"zwfw.{DEMO_DOMAIN}"  # an online service platform behind Ruishu's 202 shell
+COOKIE_WALL_HOST = f"wsbs.{DEMO_DOMAIN}"  # an online service hall behind a cookie wall
 IPV4_ONLY_PORT_UNIT = "xiamen"  # served on Ports.v4_only
 
 # How each unit's site is reached over IPv6:
@@ -167,6 +184,7 @@ IPV6_DESIGN = {
     "shenzhen": "other_page",
     "xiamen": "no_listener",
     "manzhouli": "dual_stack",  # the same challenge over both
+    "gacc": "dual_stack",
     "lasa": "ipv4_only",
 }
 CDN_HOST = "edge1.cdn-demo.test"
@@ -322,16 +340,19 @@ def _external_sites(port: int) -> list[Site]:
 # The firewall, the sub-hosts and the IPv6 design
 
 
-def _plant_firewall(sites: dict[str, UnitSite], truth: Truth) -> dict[str, list[dict]]:
-    """Rows about the challenged unit; returns what rendering its pages would change.
+def _plant_firewall(sites: dict[str, UnitSite], side_hosts: list[ExternalSite], truth: Truth) -> dict[str, list[dict]]:
+    """Rows about the challenged units and hosts; returns what rendering their pages would change.
 
-    Without rendering only its home page is seen: challenged, one link_blocked row, nothing
-    else concluded. Nanjing's 法定主动公开内容 list links to three of its pages: one link_blocked
-    row for that host and section, on the first carrying page by sort order (page 2, whose
-    "-2.html" sorts before "/index.html").
+    Without rendering only a challenged unit's home page is seen: one link_blocked row, nothing
+    else concluded. Nanjing's 法定主动公开内容 list links to three pages of manzhouli: one
+    link_blocked row for that host and section, on the first carrying page by sort order (page
+    2, whose "-2.html" sorts before "/index.html"); its first page links to two pages of the
+    host behind the 202 shell: one row. Qingdao's home links to the cookie wall: one row.
     """
-    challenged, nanjing = sites[CHALLENGED_UNIT], sites["nanjing"]
-    home_row = truth.finding(challenged.spec.id, "link_blocked", challenged.url("/"), "challenge", ["412"])
+    challenged, nanjing, hq = sites[CHALLENGED_UNIT], sites["nanjing"], sites[HQ_UNIT]
+    home_row = truth.finding(challenged.spec.id, "link_blocked", challenged.url("/"), "challenge",
+                             [str(JIASULE_STATUS), "X-Via-JSL"])
+    hq_row = truth.finding(hq.spec.id, "link_blocked", hq.url("/"), "challenge_ruishu", [str(RUISHU_STATUS), 'r="m"'])
     # A fault only a crawler that passes the challenge sees.
     behind = truth.fault(challenged, challenged.column, challenged.folder(99, under_column=True),
                          "通关时效统计（旧栏目）", "broken_link", "http_404")
@@ -341,8 +362,19 @@ def _plant_firewall(sites: dict[str, UnitSite], truth: Truth) -> dict[str, list[
     for list_page, item in zip([lists[0], lists[0], lists[1]], targets):
         nanjing.page(list_page).related.append((challenged.url(item.path), f"{challenged.spec.name}：{item.title}"))
     links_row = truth.finding("nanjing", "link_blocked", min(nanjing.url(path) for path in lists), "challenge",
-                              ["412", str(len(targets))])
-    return {"removes": [home_row, links_row], "adds": [behind]}
+                              [str(JIASULE_STATUS), f"{len(targets)} 个链接"])
+    shell_202, cookie_wall = side_hosts
+    for path in ("/fw/sbcx.html", "/fw/jdcx.html"):
+        shell_202.add_text_page(path, "海关政务服务平台", "办事进度查询")
+        nanjing.page(lists[0]).related.append((shell_202.url(path), "海关政务服务平台"))
+    shell_row = truth.finding("nanjing", "link_blocked", nanjing.url(lists[0]), "challenge_ruishu_202",
+                              ["202", 'r="m"', "2 个链接"])
+    cookie_wall.add_text_page("/", "网上办事大厅", "在线办理")
+    qingdao = sites["qingdao"]
+    qingdao.page("/").related.append((cookie_wall.url("/"), "网上办事大厅"))
+    wall_row = truth.finding("qingdao", "link_blocked", qingdao.url("/"), "challenge_cookie_wall",
+                             ["200", "Cookie 后重新加载页面", "1 个链接"])
+    return {"removes": [home_row, hq_row, links_row, shell_row, wall_row], "adds": [behind]}
 
 
 def _guangzhou_side_hosts(site: UnitSite, network: Network) -> list[ExternalSite]:
@@ -421,7 +453,7 @@ def _ipv6_when_rendered(unit: DemoUnit, network: Network, threshold: float, trut
     """Rendered, the challenged unit's pages are crawled and its own host becomes a link host;
     record how its IPv6 rows change (only without ::1, when that host fails)."""
     rendered = Truth()
-    render["ipv6"] = _ipv6_truth([unit], {unit.id: [_host_port(unit.url)]}, network, threshold, rendered)
+    render["ipv6"] |= _ipv6_truth([unit], {unit.id: [_host_port(unit.url)]}, network, threshold, rendered)
     before = [row for row in truth.findings if row["unit_id"] == unit.id and row["check"].startswith("ipv6_")]
     render["removes"] += [row for row in before if row not in rendered.findings]
     render["adds"] += [row for row in rendered.findings if row not in before]
@@ -454,7 +486,9 @@ def generate(today: date, ports: Ports, ipv6_loopback: bool = True) -> Generated
     _plant_hangzhou(sites["hangzhou"], truth)
     _plant_qingdao(sites["qingdao"], ports, truth)
     disclosure_faults.plant_after_lists(sites, gov, truth)
-    render = _plant_firewall(sites, truth)
+    firewalled = [ExternalSite(SHELL_202_HOST, ports.http, "海关政务服务平台"),
+                  ExternalSite(COOKIE_WALL_HOST, ports.http, "海关网上办事大厅")]
+    render = _plant_firewall(sites, firewalled, truth)
 
     units = [
         DemoUnit(site.spec.id, site.spec.name, site.url("/"),
@@ -470,19 +504,25 @@ def generate(today: date, ports: Ports, ipv6_loopback: bool = True) -> Generated
     network = Network(today, ipv6_loopback)
     side_hosts = _guangzhou_side_hosts(sites["guangzhou"], network)
     other_pages = _plant_network(sites, lost_host, network)
-    externals = [gov, single_window, *disclosure_faults.external_sites(ports.http)]
+    externals = [gov, single_window, *disclosure_faults.external_sites(ports.http), *firewalled]
     for name in [*(site.host for site in externals), REFUSED_HOST, TLS_HOST]:
         network.host(name)
     hosts = {site.host: site.finish() for site in [*sites.values(), *externals, *side_hosts]}
-    put_behind_challenge(hosts[sites[CHALLENGED_UNIT].host], today)
+    hosts[sites[CHALLENGED_UNIT].host].firewall = jiasule_firewall(sites[CHALLENGED_UNIT].host, today)
+    hosts[sites[HQ_UNIT].host].firewall = ruishu_firewall(sites[HQ_UNIT].host, today, refuses_automation=True)
+    hosts[SHELL_202_HOST].firewall = ruishu_firewall(SHELL_202_HOST, today, status=202)
+    hosts[COOKIE_WALL_HOST].firewall = cookie_reload_firewall(COOKIE_WALL_HOST, today)
 
     # The crawl sees the links of the unit's own pages: its host and sub-hosts; none of a unit
     # it cannot crawl (lasa refuses, manzhouli's pages are behind the challenge).
-    link_hosts = {unit_id: [(site.host, site.port)] for unit_id, site in sites.items() if unit_id != CHALLENGED_UNIT}
+    link_hosts = {unit_id: [(site.host, site.port)] for unit_id, site in sites.items() if unit_id not in CHALLENGED_UNITS}
     link_hosts["guangzhou"] += [(side.host, side.port) for side in side_hosts]
     threshold = rules.ipv6_link_share_threshold
     ipv6 = _ipv6_truth(units, link_hosts, network, threshold, truth)
-    _ipv6_when_rendered(next(unit for unit in units if unit.id == CHALLENGED_UNIT), network, threshold, truth, render)
+    render["ipv6"] = {}
+    for unit in units:
+        if unit.id in CHALLENGED_UNITS:
+            _ipv6_when_rendered(unit, network, threshold, truth, render)
 
     v4_only_host = sites[IPV4_ONLY_PORT_UNIT].host
     v6_served = {host: other_pages.get(host, hosts.get(host)) for host, port in network.v6_answers if port == ports.http}

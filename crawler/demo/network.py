@@ -6,9 +6,9 @@ host: the same site, another page, or nothing (no listener on its port). From th
 DNS records the demo name server serves and what the IPv6 check (`checks/ipv6.py`) must
 conclude for each unit, so the ground truth follows the design instead of being written twice.
 
-`put_behind_challenge` puts a host behind an anti-bot JavaScript challenge like the customs
-firewall's: without the `__jsl_clearance` cookie every request gets HTTP 412 and a page whose
-inline script computes the cookie, sets it and reloads.
+The firewalls (`jiasule_firewall`, `ruishu_firewall`, `cookie_reload_firewall`) put a host
+behind an anti-bot challenge in the shapes the customs sites' vendors answer with: without the
+cookies the challenge's script computes, every request gets a text-less shell of scripts.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
-from crawler.demo.sites import DEMO_DOMAIN, Resource, VirtualHost
+from crawler.demo.sites import DEMO_DOMAIN, Firewall, Resource
 
 LOOPBACK_V4 = "127.0.0.1"
 LOOPBACK_V6 = "::1"
@@ -25,8 +25,6 @@ NAME_SERVERS = (f"ns1.{DEMO_DOMAIN}", f"ns2.{DEMO_DOMAIN}")
 MIN_NS_WITH_IPV6 = 2
 SAME, OTHER = "same", "other"  # what [::1] answers for a host: its own site, or another page
 
-CLEARANCE_COOKIE = "__jsl_clearance"
-CHALLENGE_STATUS = 412
 
 
 @dataclass
@@ -136,24 +134,110 @@ class Network:
 
 
 # --------------------------------------------------------------------------------------------
-# The firewall
+# The firewalls: the shapes the customs sites' vendors answer with (docs/firewalls.md)
+
+HTML = ("Content-Type", "text/html; charset=utf-8")
+NO_STORE = ("Cache-Control", "no-store")
+JIASULE_STATUS = 521
+RUISHU_STATUS = 412
+# Ruishu's shell is about 3.7 KB: a nameless meta and an inline script carry the opaque data
+# its external script computes the cookie from.
+RUISHU_META_CHARS, RUISHU_CD_CHARS = 1180, 2080
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-def put_behind_challenge(vhost: VirtualHost, today: date) -> None:
-    """Put `vhost` behind a JavaScript cookie challenge (deterministic for a host and a day)."""
+class _Seed:
+    """Deterministic "random" strings for one firewall of one host on one day."""
+
+    def __init__(self, *parts: object) -> None:
+        self.key = ":".join(map(str, parts))
+
+    def hex(self, purpose: str, length: int = 40) -> str:
+        out, block = "", 0
+        while len(out) < length:
+            out += hashlib.sha256(f"{self.key}:{purpose}:{block}".encode()).hexdigest()
+            block += 1
+        return out[:length]
+
+    def alnum(self, purpose: str, length: int) -> str:
+        return "".join(_BASE62[int(pair, 16) % 62] for pair in _pairs(self.hex(purpose, 2 * length)))
+
+
+def _pairs(text: str) -> list[str]:
+    return [text[i:i + 2] for i in range(0, len(text), 2)]
+
+
+def jiasule_firewall(host: str, today: date) -> Firewall:
+    """加速乐: 521 with an X-Via-JSL header and a server cookie; the script computes the
+    clearance cookie (never written out in the page) and reloads by assigning the location."""
+    seed = _Seed("jiasule", host, today)
     stamp = int(datetime.combine(today, time(8), tzinfo=timezone.utc).timestamp())
-    digest = hashlib.sha1(f"{vhost.name}:{today}".encode()).hexdigest()
-    value = f"{stamp}.{int(digest[:3], 16)}|0|{digest[3:35]}"
-    key = int(digest[-2:], 16) | 1
-    # The value is never in the page as such: the script computes it, as the real one does.
+    value = f"{stamp}.{int(seed.hex('n')[:3], 16)}|0|{seed.hex('v', 32)}"
+    key = int(seed.hex("k")[:2], 16) | 1
     codes = ",".join(str(ord(char) ^ key) for char in value)
     body = (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\n<script>\n"
-        f"var _0x = [{codes}], k = {key}, v = \"\";\n"
-        "for (var i = 0; i < _0x.length; i++) { v += String.fromCharCode(_0x[i] ^ k); }\n"
-        f"document.cookie = \"{CLEARANCE_COOKIE}=\" + v + \";max-age=3600;path=/\";\n"
-        "location.reload();\n</script>\n</body></html>\n"
+        "<html><body><script>"
+        f"var _0x = [{codes}], k = {key}, v = \"\";"
+        "for (var i = 0; i < _0x.length; i++) { v += String.fromCharCode(_0x[i] ^ k); }"
+        "document.cookie = \"__jsl_clearance_s=\" + v + \";max-age=3600;path=/\";"
+        "location.href = location.pathname + location.search;</script></body></html>"
     )
-    headers = (("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"))
-    vhost.challenge = Resource(CHALLENGE_STATUS, headers, body.encode("ascii"))
-    vhost.clearance = f"{CLEARANCE_COOKIE}={value}"
+    server_cookie = f"__jsluid_h={seed.hex('uid', 32)}"
+    headers = (HTML, NO_STORE, ("X-Via-JSL", f"{seed.hex('via', 7)},-"), ("Set-Cookie", f"{server_cookie}; path=/; HttpOnly"))
+    return Firewall(Resource(JIASULE_STATUS, headers, body.encode("ascii")),
+                    f"{server_cookie}; __jsl_clearance_s={value}")
+
+
+def ruishu_firewall(host: str, today: date, status: int = RUISHU_STATUS, refuses_automation: bool = False) -> Firewall:
+    """瑞数 (Ruishu): a shell of about 3.7 KB with an empty body, a nameless meta and two scripts
+    marked r="m" (one inline with `$_ts`, one external at a random path), and an HttpOnly server
+    cookie; the external script computes a second cookie from the shell's data and reloads.
+
+    `refuses_automation`: as on the customs headquarters' site, the script computes the cookie
+    only in a browser that looks used by a person (no navigator.webdriver, no HeadlessChrome in
+    its user agent, plugins, a window with a frame around the page); any other gets a cookie
+    that the firewall answers with 400 and an empty body.
+    """
+    seed = _Seed("ruishu", host, today, status)
+    prefix = seed.alnum("name", 12)
+    server_cookie = f"{prefix}S={seed.alnum('S', 60)}"
+    meta, cd = seed.alnum("meta", RUISHU_META_CHARS), seed.alnum("cd", RUISHU_CD_CHARS)
+    token = "".join(format((ord(meta[i]) ^ ord(cd[i * 7 % len(cd)])) & 15, "x") for i in range(32))
+    script_path = f"/{seed.alnum('dir', 12)}/{seed.alnum('file', 12)}.{seed.hex('v', 7)}.js"
+    body = (
+        '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+        '<meta http-equiv="Expires" content="0"><meta http-equiv="Cache-Control" content="no-cache">'
+        f'<meta http-equiv="Pragma" content="no-cache"><meta content="{meta}" r="m">'
+        f'<script type="text/javascript" r="m">$_ts=window[\'$_ts\'];if(!$_ts)$_ts={{}};'
+        f'$_ts.nsd={int(seed.hex("nsd", 5), 16)};$_ts.cd="{cd}";</script>'
+        f'<script type="text/javascript" charset="utf-8" src="{script_path}" r="m"></script>'
+        "</head><body></body></html>"
+    )
+    automated = ("navigator.webdriver || /HeadlessChrome/.test(navigator.userAgent) || !navigator.plugins.length"
+                 " || window.outerHeight === window.innerHeight") if refuses_automation else "false"
+    script = (
+        "(function () {\n"
+        "  var meta = document.querySelector('meta[r=\"m\"]').content, cd = window.$_ts.cd, v = \"\";\n"
+        f"  if ({automated}) {{ v = \"0\"; }} else {{\n"
+        "    for (var i = 0; i < 32; i++) { v += ((meta.charCodeAt(i) ^ cd.charCodeAt(i * 7 % cd.length)) & 15).toString(16); }\n"
+        "  }\n"
+        f"  document.cookie = \"{prefix}T=\" + v + \"; path=/\";\n"
+        "  location.reload();\n"
+        "})();\n"
+    )
+    headers = (HTML, NO_STORE, ("Set-Cookie", f"{server_cookie}; path=/; HttpOnly"))
+    return Firewall(
+        Resource(status, headers, body.encode("ascii")),
+        f"{server_cookie}; {prefix}T={token}",
+        assets={script_path: Resource(200, (("Content-Type", "application/javascript"),), script.encode("ascii"))},
+        refusal=Resource(400, (HTML,)) if refuses_automation else None,
+        refused=f"{prefix}T=0" if refuses_automation else "",
+    )
+
+
+def cookie_reload_firewall(host: str, today: date) -> Firewall:
+    """A cookie wall: 200, the clearance cookie set by the server, a script that reloads."""
+    cookie = f"security_session_verify={_Seed('cookie', host, today).hex('v', 32)}"
+    body = "<html><head></head><body><script>setTimeout(function () { location.reload(); }, 10);</script></body></html>"
+    headers = (HTML, NO_STORE, ("Set-Cookie", f"{cookie}; path=/"))
+    return Firewall(Resource(200, headers, body.encode("ascii")), cookie)

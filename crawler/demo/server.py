@@ -129,11 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
         if vhost is None:
             self._send(_UNKNOWN_HOST, head)
             return
-        if not vhost.admits(self.headers.get("Cookie", "")):
-            self._send(vhost.challenge, head)
-            return
         target = urlsplit(self.path)
-        resource = vhost.lookup(target.path, target.query)
+        resource = vhost.answer(target.path, target.query, self.headers.get("Cookie", ""))
         if resource.throttle_first and self.server.first_request((hostname, request_key(target.path, target.query))):
             self._send(_TOO_MANY_REQUESTS, head)
             return

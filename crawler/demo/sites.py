@@ -64,10 +64,7 @@ class VirtualHost:
     resources: dict[tuple[str, Query], Resource] = field(default_factory=dict)
     # Pages generated per request from the query (the endless calendar), by decoded path.
     dynamic: dict[str, Callable[[dict[str, str]], Resource]] = field(default_factory=dict)
-    # An anti-bot firewall in front of the host: every request without the `clearance` cookie
-    # ("name=value") gets `challenge`, a page whose script sets that cookie and reloads.
-    challenge: Resource | None = None
-    clearance: str = ""
+    firewall: Firewall | None = None  # an anti-bot firewall in front of the host
 
     def add(self, target: str, resource: Resource) -> None:
         """Serve `resource` at `target`, a path with an optional query ("/a/b.html?x=1")."""
@@ -87,11 +84,33 @@ class VirtualHost:
             return handler(dict(key[1]))
         return self.not_found
 
-    def admits(self, cookie_header: str) -> bool:
-        """Whether a request with this Cookie header gets past the host's challenge, if any."""
-        if self.challenge is None:
-            return True
-        return self.clearance in (cookie.strip() for cookie in cookie_header.split(";"))
+    def answer(self, path: str, query: str, cookie_header: str = "") -> Resource:
+        """The firewall's answer, if it stops the request, else the host's."""
+        stopped = self.firewall.answer(unquote(path or "/"), cookie_header) if self.firewall else None
+        return stopped or self.lookup(path, query)
+
+
+@dataclass
+class Firewall:
+    """An anti-bot firewall (built by `crawler.demo.network`): a request without every cookie of
+    `clearance` gets `challenge`, whose script computes the missing ones and reloads."""
+
+    challenge: Resource
+    clearance: str  # "a=1; b=2": the cookies a browser that ran the challenge sends back
+    assets: dict[str, Resource] = field(default_factory=dict)  # its own scripts, served to anyone, by path
+    refusal: Resource | None = None  # the answer to a browser the challenge unmasked as automated
+    refused: str = ""  # "name=value": the cookie the challenge's script sets in such a browser
+
+    def answer(self, path: str, cookie_header: str) -> Resource | None:
+        """What the firewall answers instead of the host (None: the request passes)."""
+        if path in self.assets:
+            return self.assets[path]
+        cookies = {cookie.strip() for cookie in cookie_header.split(";")}
+        if self.refusal is not None and self.refused in cookies:
+            return self.refusal
+        if all(cookie.strip() in cookies for cookie in self.clearance.split(";")):
+            return None
+        return self.challenge
 
 
 # --------------------------------------------------------------------------------------------

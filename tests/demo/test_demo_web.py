@@ -50,7 +50,11 @@ from crawler.demo.dns_server import DNSServer
 from crawler.demo.generator import (
     CDN_HOST,
     CHALLENGED_UNIT,
+    CHALLENGED_UNITS,
+    COOKIE_WALL_HOST,
+    HQ_UNIT,
     MAX_DEPTH,
+    SHELL_202_HOST,
     NXDOMAIN_HOST,
     UNITS,
     UNREACHABLE_UNIT,
@@ -185,7 +189,7 @@ def test_generation_is_deterministic(web):
     for mine, theirs in ((web.hosts, again.hosts), (web.hosts_v4_only, again.hosts_v4_only), (web.hosts_v6, again.hosts_v6)):
         assert mine.keys() == theirs.keys()
         for name, host in mine.items():
-            assert theirs[name].resources == host.resources and theirs[name].challenge == host.challenge
+            assert theirs[name].resources == host.resources and theirs[name].firewall == host.firewall
 
 
 LINK_ATTRIBUTES = (("a", "href"), ("area", "href"), ("img", "src"), ("link", "href"), ("script", "src"),
@@ -242,10 +246,8 @@ class _Fetcher:
                 return FetchResult(first, error_kind="dns"), ""
             hosts = self.web.hosts_v4_only if parts.port == self.web.ports.v4_only else self.web.hosts
             vhost = hosts[parts.hostname]
-            if vhost.admits(vhost.clearance if self.rendered else ""):
-                resource = vhost.lookup(parts.path, parts.query)
-            else:
-                resource = vhost.challenge
+            passed = self.rendered and vhost.firewall is not None
+            resource = vhost.answer(parts.path, parts.query, vhost.firewall.clearance if passed else "")
             if resource.delay >= DOWNLOAD_TIMEOUT_SECONDS:
                 return FetchResult(first, error_kind="timeout"), ""
             headers = dict(resource.headers)
@@ -389,7 +391,7 @@ def test_truth_is_exactly_what_the_checks_find_in_the_pages(web, audits, unit_id
             assert detail.startswith(row["detail_contains"][0]), detail
 
 
-@pytest.mark.parametrize("unit_id", [CHALLENGED_UNIT, "nanjing"])
+@pytest.mark.parametrize("unit_id", [*CHALLENGED_UNITS, "nanjing", "qingdao"])
 def test_rendering_passes_the_challenge_and_changes_what_the_truth_says(web, unit_id):
     findings, _ = _audit(web, unit_id, rendered=True)
     render = web.truth()["render"]
@@ -397,8 +399,9 @@ def test_rendering_passes_the_challenge_and_changes_what_the_truth_says(web, uni
                 if row["unit_id"] == unit_id and row not in render["removes"] and not row["check"].startswith("ipv6_")]
     assert sorted(map(_key, findings)) == sorted(map(_key, expected))
     # unrendered no page of it is crawled: its link share, and so its verdict, is unknown
-    assert web.truth()["ipv6"][CHALLENGED_UNIT]["verdict"] == "unknown"
-    assert render["ipv6"][CHALLENGED_UNIT]["verdict"] == "pass"
+    for challenged in CHALLENGED_UNITS:
+        assert web.truth()["ipv6"][challenged]["verdict"] == "unknown"
+        assert render["ipv6"][challenged]["verdict"] == "pass"
 
 
 def test_look_alikes_are_not_flagged(web, audits):
@@ -463,6 +466,7 @@ def test_every_fault_kind_is_planted(web):
         "refused", "dns", "http_404", "http_500", "timeout", "tls", "redirect_loop", "too_many_redirects",
         "redirect_to_404", "error_page_title", "soft_404_host", "attachment_error_page",
         "other_unit", "unrelated_title", "parked_domain", "gambling_domain", "challenge",
+        "challenge_ruishu", "challenge_ruishu_202", "challenge_cookie_wall",
         "section_missing", "section_empty", "stale", "annual_report_missing", "metadata_blank", "metadata_omitted",
         "repealed_document_listed", "regulation_outdated", "regulation_repealed_in_force",
         "ipv6_no_aaaa", "ipv6_unreachable", "ipv6_mismatch", "ipv6_links", "ipv6_ns",
@@ -472,8 +476,10 @@ def test_every_fault_kind_is_planted(web):
     # the same dead target from two pages: two rows
     targets = [row["target_url"] for row in web.findings if row["fault"] == "http_404" and row["unit_id"] == "nanjing"]
     assert len(targets) == 2 and len(set(targets)) == 1
-    # the challenged unit: one row, on its home page
-    assert [row["check"] for row in web.findings if row["unit_id"] == CHALLENGED_UNIT] == ["link_blocked"]
+    # a challenged unit: one row, on its home page (its IPv6 design gives it no IPv6 row)
+    for unit_id in CHALLENGED_UNITS:
+        assert [(row["check"], row["page_url"]) for row in web.findings if row["unit_id"] == unit_id] == [
+            ("link_blocked", _unit(web, unit_id).url)]
 
 
 def test_annual_report_is_owed_only_after_january(web):
@@ -520,6 +526,7 @@ def test_ipv6_truth_follows_the_design(web):
         "shenzhen": ("partial", ["ipv6_mismatch"]),
         "xiamen": ("fail", ["ipv6_unreachable", "ipv6_links"]),
         "manzhouli": ("unknown", []),  # no page crawled behind its challenge: no link share
+        "gacc": ("unknown", []),
         "lasa": ("fail", ["ipv6_no_aaaa"]),
     }
     rows = {(row["unit_id"], row["check"]) for row in web.findings if row["check"].startswith("ipv6_")}
@@ -533,7 +540,7 @@ def test_ipv6_truth_follows_the_design(web):
 
 
 def test_what_ipv6_loopback_serves(web):
-    served = ("nanjing", "qingdao", "guangzhou", "files.guangzhou", "shenzhen", CHALLENGED_UNIT)
+    served = ("nanjing", "qingdao", "guangzhou", "files.guangzhou", "shenzhen", *CHALLENGED_UNITS)
     assert set(web.hosts_v6) == {f"{name}.{DEMO_DOMAIN}" for name in served}
     for name, vhost in web.hosts_v6.items():
         assert (vhost is web.hosts[name]) == (name != f"shenzhen.{DEMO_DOMAIN}")
@@ -603,8 +610,8 @@ def test_demo_host_names_resolve_through_its_name_server(demo):
 
 def test_demo_serves_each_reachable_home_page(demo):
     units = yaml.safe_load(demo.sites_path.read_text(encoding="utf-8"))["units"]
-    reachable = [u for u in units if u["id"] not in ("lasa", CHALLENGED_UNIT)]
-    assert len(reachable) == len(UNITS) - 1
+    reachable = [u for u in units if u["id"] not in ("lasa", *CHALLENGED_UNITS)]
+    assert len(reachable) == len(UNITS) - len(CHALLENGED_UNITS)
     for unit in reachable:
         status, headers, body = _get(demo, unit["url"])
         charset = headers["content-type"].split("charset=")[1]
@@ -722,8 +729,8 @@ def test_demo_ipv6_listeners(demo):
     assert _get(demo, units["xiamen"])[0] == 200
 
 
-def _clearance(script_page: bytes) -> str:
-    """The cookie the challenge's script sets, computed as a browser would run it."""
+def _jiasule_clearance(script_page: bytes) -> str:
+    """The cookie 加速乐's script sets, computed as a browser would run it."""
     text = script_page.decode("ascii")
     codes = re.search(r"var _0x = \[([\d,]+)\], k = (\d+)", text)
     value = "".join(chr(int(code) ^ int(codes[2])) for code in codes[1].split(","))
@@ -731,21 +738,61 @@ def _clearance(script_page: bytes) -> str:
     return f"{name}={value}"
 
 
-def test_demo_challenge_without_and_with_the_cookie(demo):
+def _ruishu_clearance(shell: bytes, script: bytes) -> str:
+    """The cookie Ruishu's external script computes from the shell's meta and $_ts.cd."""
+    meta = re.search(rb'<meta content="(\w+)" r="m">', shell)[1].decode()
+    cd = re.search(rb'\$_ts\.cd="(\w+)"', shell)[1].decode()
+    name = re.search(rb'document\.cookie = "(\w+)="', script)[1].decode()
+    return name + "=" + "".join(format((ord(meta[i]) ^ ord(cd[i * 7 % len(cd)])) & 15, "x") for i in range(32))
+
+
+def _server_cookie(headers: dict) -> str:
+    return headers["set-cookie"].split(";")[0]
+
+
+def test_demo_jiasule_challenge_without_and_with_the_cookie(demo):
     url = next(unit.url for unit in _units(demo) if unit.id == CHALLENGED_UNIT)
     addresses = ["127.0.0.1", "::1"] if demo.info["ipv6_loopback"] else ["127.0.0.1"]
     for address in addresses:
         status, headers, body = _get(demo, url, address=address)
-        assert status == 412 and headers["content-type"].startswith("text/html")
-        assert b"document.cookie" in body and b"location.reload()" in body and b"__jsl_clearance" in body
-        cookie = _clearance(body)
-        assert cookie.encode() not in body  # computed by the script, never written out
+        assert status == 521 and headers["content-type"].startswith("text/html") and "x-via-jsl" in headers
+        assert "X-Via-JSL" in challenge_shape(status, headers, body)
+        cookie = f"{_server_cookie(headers)}; {_jiasule_clearance(body)}"
+        assert _jiasule_clearance(body).encode() not in body  # computed by the script, never written out
         status, _, page = _get(demo, url, address=address, cookie=f"other=1; {cookie}")
         assert status == 200 and "<title>满洲里海关</title>" in page.decode("utf-8")
-        assert _get(demo, url, address=address, cookie="__jsl_clearance=guessed")[0] == 412
+        assert _get(demo, url, address=address, cookie=f"{_server_cookie(headers)}; __jsl_clearance_s=1")[0] == 521
     # every path is challenged, attachments too
     column = next(row for row in demo.truth["render"]["adds"] if row["unit_id"] == CHALLENGED_UNIT)["page_url"]
-    assert _get(demo, column)[0] == _get(demo, column, "HEAD")[0] == 412
+    assert _get(demo, column)[0] == _get(demo, column, "HEAD")[0] == 521
+
+
+@pytest.mark.parametrize("host, status", [(f"{HQ_UNIT}.{DEMO_DOMAIN}", 412), (SHELL_202_HOST, 202)])
+def test_demo_ruishu_shell(demo, host, status):
+    url = f"http://{host}:{demo.http_port}/"  # every path is challenged, one that does not exist too
+    answer, headers, shell = _get(demo, url)
+    assert answer == status and 3500 <= len(shell) <= 4000 and "HttpOnly" in headers["set-cookie"]
+    assert challenge_shape(answer, headers, shell).count('r="m"') == 1
+    # the external script is served to anyone; the cookie it computes, with the server's, passes
+    script_path = re.search(rb'src="(/\w+/[\w.]+\.js)" r="m"', shell)[1].decode()
+    script_status, _, script = _get(demo, urljoin(url, script_path))
+    assert script_status == 200 and b"location.reload()" in script
+    cookie = f"{_server_cookie(headers)}; {_ruishu_clearance(shell, script)}"
+    assert _get(demo, url, cookie=cookie)[0] != status  # the host's own answer
+    assert _get(demo, url, cookie=_server_cookie(headers))[0] == status
+    refused = _get(demo, url, cookie=cookie.rsplit("=", 1)[0] + "=0")  # what the script sets in a robot
+    if host.startswith(HQ_UNIT):  # the headquarters' firewall refuses automated browsers: 400, nothing else
+        assert refused[0] == 400 and refused[2] == b"" and b"navigator.webdriver" in script
+    else:
+        assert refused[0] == status
+
+
+def test_demo_cookie_wall(demo):
+    url = f"http://{COOKIE_WALL_HOST}:{demo.http_port}/"
+    status, headers, body = _get(demo, url)
+    assert status == 200 and "Cookie 后重新加载页面" in challenge_shape(status, headers, body)
+    status, _, page = _get(demo, url, cookie=_server_cookie(headers))
+    assert status == 200 and "网上办事大厅" in page.decode("utf-8")
 
 
 def test_demo_ipv6_check_gives_the_truths_verdicts(demo):

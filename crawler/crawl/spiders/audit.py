@@ -589,7 +589,7 @@ class AuditSpider(scrapy.Spider):
 
     def _maybe_probe(self, response, result: FetchResult):
         """Fetch the host's fixed non-existent path once: its answer is the host's error baseline."""
-        if result.status != 200 or "html" not in result.content_type.lower():
+        if result.status != 200 or result.challenge or "html" not in result.content_type.lower():
             return
         parts = urlsplit(response.url)
         host = host_of(response.url)
