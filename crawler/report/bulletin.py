@@ -22,7 +22,8 @@ from crawler.report import official
 from crawler.report.folder import write_atomic
 from crawler.report.rows import open_rows
 
-IPV6_VERDICTS = {"pass": "通过", "partial": "部分通过", "fail": "未通过"}
+# unknown: no link of the unit could be read (behind a firewall), so its link share is not known
+IPV6_VERDICTS = {"pass": "通过", "partial": "部分通过", "fail": "未通过", "unknown": "无法判定"}
 QUARTERS = "一二三四"
 # fonts matplotlib may find for the chart's Chinese labels, the first one present wins
 CHART_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei",
@@ -198,6 +199,7 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
     blocks.append(Heading("（四）IPv6支持情况", 2))
     ipv6 = Counter(s.report.stats.get("ipv6_verdict", "") for s in ranked)
     blocks.append(Text(f"IPv6支持情况检查中，通过{ipv6['pass']}个、部分通过{ipv6['partial']}个、未通过{ipv6['fail']}个"
+                       + (f"、无法判定{ipv6['unknown']}个" if ipv6["unknown"] else "")
                        + (f"、未检查{ipv6['']}个" if ipv6[""] else "") + "。"))
     blocks.append(Grid(["单位", "结论", "存在的问题"],
                        [[s.report.unit.name, IPV6_VERDICTS.get(s.report.stats.get("ipv6_verdict", ""), "未检查"),
