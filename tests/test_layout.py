@@ -1,6 +1,6 @@
 """The house rules of the code, read from the import statements (every one, in functions too):
 
-- `checks` imports nothing of `crawler`;
+- `checks` imports nothing of `crawler`, nor a network client nor Scrapy: its rules judge plain data;
 - `crawler.crawl` and `crawler.probe` never import `crawler.run`, `crawler.outcome` or `crawler.report`;
 - `crawler.report` imports of the product only `crawler.report`, `crawler.outcome` and `checks`;
 - nothing of the product imports `tests`;
@@ -21,6 +21,8 @@ PRODUCT = ("checks", "crawler")
 # (who, what it may not import); a name covers its sub-modules
 FORBIDDEN = [
     ("checks", "crawler"),
+    *[("checks", client) for client in ("socket", "ssl", "http.client", "urllib.request", "dns", "requests",
+                                        "scrapy", "twisted")],
     ("crawler.crawl", "crawler.run"), ("crawler.crawl", "crawler.outcome"), ("crawler.crawl", "crawler.report"),
     ("crawler.probe", "crawler.run"), ("crawler.probe", "crawler.outcome"), ("crawler.probe", "crawler.report"),
     ("checks", "tests"), ("crawler", "tests"),
@@ -56,13 +58,9 @@ def imports(root: Path, path: Path) -> list[str]:
 
 
 def product_imports(root: Path) -> dict[str, set[str]]:
-    """Each product module and the names it imports that start with a top package of the tree."""
-    tops = {path.name for path in root.iterdir() if (path / "__init__.py").exists()}
-    graph = {}
-    for top in PRODUCT:
-        for path in sorted((root / top).rglob("*.py")):
-            graph[module_name(root, path)] = {name for name in imports(root, path) if name.split(".")[0] in tops}
-    return graph
+    """Each product module and the names it imports."""
+    paths = [path for top in PRODUCT for path in sorted((root / top).rglob("*.py"))]
+    return {module_name(root, path): set(imports(root, path)) for path in paths}
 
 
 def violations(root: Path) -> list[str]:
@@ -90,7 +88,7 @@ def cycles(root: Path) -> list[list[str]]:
     edges: dict[str, set[str]] = {}
     for module, names in product_imports(root).items():
         for name in names:
-            if part_of(name) != part_of(module) and part_of(name) != "crawler":
+            if name.split(".")[0] in PRODUCT and part_of(name) not in (part_of(module), "crawler"):
                 edges.setdefault(part_of(module), set()).add(part_of(name))
     found, done = [], set()
 
@@ -144,13 +142,14 @@ def test_the_checker_passes_a_legal_tree(tmp_path):
 def test_the_checker_finds_each_forbidden_import(tmp_path):
     root = write(tmp_path, {
         **LEGAL_TREE,
-        "checks/rules.py": "def later():\n    from crawler.sites import Unit\n",
+        "checks/rules.py": "import socket\ndef later():\n    from crawler.sites import Unit\n",
         "crawler/crawl/store.py": "from ..outcome import model\n",
         "crawler/report/rows.py": "from crawler.sites import Unit\n",
         "crawler/run/runner.py": "import tests.test_x\n",
     })
     assert violations(root) == [
         "checks.rules imports crawler.sites.Unit: checks may not import crawler",
+        "checks.rules imports socket: checks may not import socket",
         "crawler.crawl.store imports crawler.outcome.model: crawler.crawl may not import crawler.outcome",
         "crawler.report.rows imports crawler.sites.Unit: crawler.report may import only crawler.report, "
         "crawler.outcome, checks",

@@ -20,13 +20,13 @@ from rich.table import Table
 from checks.dates import shanghai_now
 from checks.findings import SEVERITY_RANK
 from checks.hosts import host_of
-from checks.ipv6 import IPv6Target, NameserverUnreachable, make_resolver, parse_nameserver, probe_nameservers
 from checks.regulations import LibraryError, RegulationImportError, default_library_dir, load_library
 from checks.rules import RulesError, load_rules
 from crawler.crawl.options import CrawlOptions
 from crawler.demo import DemoWeb
 from crawler.outcome.history import History, HistoryError
-from crawler.probe.ipv6_run import run_ipv6_check
+from crawler.probe.dns import NameserverUnreachable, make_resolver, parse_nameserver, probe_nameservers
+from crawler.probe.ipv6 import IPv6Target, run_ipv6_check
 from crawler.report.folder import write_run_folder
 from crawler.run.runner import (HTTP_CACHE_DIR, OutsideWindow, RunFailed, RunInterrupted, RunOptions, RunRefused,
                                 discover_columns, run_audit)

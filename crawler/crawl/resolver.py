@@ -1,7 +1,7 @@
 """One resolver for everything: with --nameserver, all name resolution goes through dnspython.
 
 `DnspythonResolver` is installed as Scrapy's TWISTED_DNS_RESOLVER; it and the IPv6 check build
-their dnspython resolvers with `checks.ipv6.make_resolver` from the same nameserver list.
+their dnspython resolvers with `crawler.probe.dns.make_resolver` from the same nameserver list.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
-from checks.ipv6 import make_resolver
+from crawler.probe.dns import make_resolver
 
 
 def resolve_address(resolver: dns.resolver.Resolver, name: str) -> str:

@@ -18,7 +18,6 @@ import scrapy
 from checks.dates import shanghai_now
 from checks.findings import fingerprint
 from checks.hosts import host_of
-from checks.ipv6 import IPv6Target, make_resolver, probe_nameservers
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
 from crawler.crawl.options import CrawlOptions, crawl_settings, seconds_left_in
@@ -27,7 +26,8 @@ from crawler.crawl.store import RunStore
 from crawler.outcome.assess import Context, assess_unit
 from crawler.outcome.history import History
 from crawler.outcome.model import Seen, UnitReport
-from crawler.probe.ipv6_run import own_link_hosts, run_ipv6_check
+from crawler.probe.dns import make_resolver, probe_nameservers
+from crawler.probe.ipv6 import IPv6Target, own_link_hosts, run_ipv6_check
 from crawler.report.folder import write_run_folder
 from crawler.run.retention import prune_runs
 from crawler.run.workers import INTERRUPTED, CrawlJob, crawl, crawl_sharded

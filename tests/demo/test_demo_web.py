@@ -29,7 +29,6 @@ from w3lib.url import safe_url_string
 from checks.crawl_checks import site_findings
 from checks.facts import PAGE, FetchResult, Link
 from checks.findings import Finding
-from checks.ipv6 import IPv6Target, check_ipv6, make_resolver
 from checks.firewall import challenge_shape
 from checks.link_checks import CarriedLink, link_findings
 from checks.metadata import metadata_findings, parse_metadata
@@ -67,6 +66,8 @@ from crawler.demo.network import NAME_SERVERS
 from crawler.demo.server import DemoServers
 from crawler.demo.sites import DEMO_DOMAIN
 from crawler.crawl.links import link_kind
+from crawler.probe.dns import make_resolver
+from crawler.probe.ipv6 import IPv6Target, check_ipv6
 
 TODAY = date(2026, 10, 15)
 ZONE = "example-demo.test"
