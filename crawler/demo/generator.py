@@ -21,6 +21,8 @@ The units (see `UNITS`; `sites.py` builds their EasySite pages):
 - Two side hosts linked from units: one behind Ruishu's 202 shell, one a cookie wall (200, a
   server cookie and a reloading script).
 - lasa: its host resolves, its web server refuses connections.
+- huangpu: the 2025 templates (`site2025`): lists paged by script, three static pages then the
+  portal's; a broken attachment and an item without its 文号 only page 5 leads to.
 
 IPv6 (see `IPV6_DESIGN`): the name servers of customs-demo.test both have AAAA ::1 and
 the demo DNS server answers on [::1] at the same port, so they pass; guangzhou's own zone has
@@ -60,6 +62,7 @@ from crawler.demo.sites import (
     UnitSpec,
     VirtualHost,
 )
+from crawler.demo.site2025 import UnitSite2025, plant_deep_page_faults
 from crawler.demo.truth import Truth
 
 # Timing of the demo, in one place: the crawl of the demo uses DOWNLOAD_TIMEOUT_SECONDS, and
@@ -160,6 +163,7 @@ UNITS = (
     ),
     UnitSpec("manzhouli", "满洲里海关", "满关", 212000, "utf-8", "suffix", _STANDARD_SECTIONS, "发文机关"),
     UnitSpec("gacc", "海关总署", "署", 302249, "utf-8", "suffix", _STANDARD_SECTIONS, "发文机关"),
+    UnitSpec("huangpu", "黄埔海关", "埔关", 536700, "utf-8", "eportal", _STANDARD_SECTIONS, "发文机关", templates="2025"),
 )
 # A unit whose host resolves but whose web server refuses connections.
 UNREACHABLE_UNIT = ("lasa", "拉萨海关")
@@ -185,6 +189,7 @@ IPV6_DESIGN = {
     "xiamen": "no_listener",
     "manzhouli": "dual_stack",  # the same challenge over both
     "gacc": "dual_stack",
+    "huangpu": "dual_stack",
     "lasa": "ipv4_only",
 }
 CDN_HOST = "edge1.cdn-demo.test"
@@ -470,7 +475,8 @@ def generate(today: date, ports: Ports, ipv6_loopback: bool = True) -> Generated
     rules = load_rules()
     truth = Truth()
     sites = {
-        spec.id: UnitSite(spec, today, ports.v4_only if spec.id == IPV4_ONLY_PORT_UNIT else ports.http, ports.http)
+        spec.id: (UnitSite2025 if spec.templates == "2025" else UnitSite)(
+            spec, today, ports.v4_only if spec.id == IPV4_ONLY_PORT_UNIT else ports.http, ports.http)
         for spec in UNITS
     }
     for site in sites.values():
@@ -485,6 +491,7 @@ def generate(today: date, ports: Ports, ipv6_loopback: bool = True) -> Generated
     _plant_nanjing(sites["nanjing"], ports, truth)
     _plant_hangzhou(sites["hangzhou"], truth)
     _plant_qingdao(sites["qingdao"], ports, truth)
+    plant_deep_page_faults(sites["huangpu"], truth)
     disclosure_faults.plant_after_lists(sites, gov, truth)
     firewalled = [ExternalSite(SHELL_202_HOST, ports.http, "海关政务服务平台"),
                   ExternalSite(COOKIE_WALL_HOST, ports.http, "海关网上办事大厅")]

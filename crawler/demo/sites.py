@@ -138,6 +138,7 @@ class UnitSpec:
     column_layout: str = "nav"
     explicit_column: bool = False  # sites.yaml names its disclosure_url
     empty_sections: tuple[str, ...] = ()  # list sections that list nothing
+    templates: str = "easysite"  # "easysite", or "2025": the redesigned templates (crawler.demo.site2025)
 
 
 NOTICE_TOPICS = (

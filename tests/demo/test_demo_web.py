@@ -277,7 +277,8 @@ def _unit(web: GeneratedWeb, unit_id: str) -> DemoUnit:
 def _crawl(web: GeneratedWeb, unit: DemoUnit, fetcher: _Fetcher) -> dict[str, tuple[str, str]]:
     """Page URL -> (HTML, section) of the unit's home page and of the pages of its host within
     MAX_DEPTH hops of its disclosure column (the calendar trap left out); the section of a page
-    is the column link it was reached by."""
+    is the column link it was reached by. The other pages of a list its pager links (by script
+    too) are no hop further."""
     own = urlsplit(unit.url).netloc
     _, home = fetcher.get(unit.url)
     column = unit.disclosure_url or next(link.url for link in _links(unit.url, home) if link.text == "政府信息公开")
@@ -294,6 +295,8 @@ def _crawl(web: GeneratedWeb, unit: DemoUnit, fetcher: _Fetcher) -> dict[str, tu
         for link in _links(url, html):
             if link.kind == PAGE and urlsplit(link.url).netloc == own and depth < MAX_DEPTH and "month=" not in link.url:
                 queue.append((link.url, depth + 1, link.text if url == column else section))
+        if url != column:
+            queue.extend((page, depth, section) for page in parse_list_page(html, url, web.today).pages)
     return pages
 
 
@@ -528,6 +531,7 @@ def test_ipv6_truth_follows_the_design(web):
         "xiamen": ("fail", ["ipv6_unreachable", "ipv6_links"]),
         "manzhouli": ("unknown", []),  # no page crawled behind its challenge: no link share
         "gacc": ("unknown", []),
+        "huangpu": ("pass", []),
         "lasa": ("fail", ["ipv6_no_aaaa"]),
     }
     rows = {(row["unit_id"], row["check"]) for row in web.findings if row["check"].startswith("ipv6_")}
@@ -541,7 +545,7 @@ def test_ipv6_truth_follows_the_design(web):
 
 
 def test_what_ipv6_loopback_serves(web):
-    served = ("nanjing", "qingdao", "guangzhou", "files.guangzhou", "shenzhen", *CHALLENGED_UNITS)
+    served = ("nanjing", "qingdao", "guangzhou", "files.guangzhou", "shenzhen", *CHALLENGED_UNITS, "huangpu")
     assert set(web.hosts_v6) == {f"{name}.{DEMO_DOMAIN}" for name in served}
     for name, vhost in web.hosts_v6.items():
         assert (vhost is web.hosts[name]) == (name != f"shenzhen.{DEMO_DOMAIN}")
