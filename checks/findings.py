@@ -38,6 +38,7 @@ CATALOG: dict[str, CheckInfo] = {
 }
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_NAMES = {"high": "高", "medium": "中", "low": "低"}  # as every report and the terminal show them
 
 # Checks whose identity is the (page, target) pair alone: their detail (a status, an error
 # message) may change from night to night without making it another finding.

@@ -30,6 +30,7 @@ VERDICT_PASS, VERDICT_PARTIAL, VERDICT_FAIL = "pass", "partial", "fail"
 # The crawl was to measure the link share and read no link of the unit (no page crawled: a
 # firewall challenge, a home without links): what the site check alone says cannot be a pass.
 VERDICT_UNKNOWN = "unknown"
+VERDICT_NAMES = {VERDICT_PASS: "通过", VERDICT_PARTIAL: "部分通过", VERDICT_FAIL: "未通过", VERDICT_UNKNOWN: "无法判定"}
 _FAIL_CHECKS = {"ipv6_no_aaaa", "ipv6_unreachable"}
 _PARTIAL_CHECKS = {"ipv6_mismatch", "ipv6_links"}
 

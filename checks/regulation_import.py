@@ -8,9 +8,7 @@ the latest date of the promulgation note under it ("（2003年11月23日国务�
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from bs4 import BeautifulSoup
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 
+from checks.files import write_atomic
 from checks.regulations import (
     RegulationImportError,
     Library,
@@ -73,7 +72,7 @@ def import_documents(paths: list[Path | str], library_dir: Path | str) -> list[P
         front = _status_fields(version, versions, same)
         content = _library_file(title, version, front, source, text)
         if same is not None and not same.has_text:
-            _write_atomically(target, content)
+            write_atomic(target, content)
             if same.path != target:
                 same.path.unlink()
         elif target.exists():
@@ -88,7 +87,7 @@ def import_documents(paths: list[Path | str], library_dir: Path | str) -> list[P
         else:
             if front["status"] == "current":
                 _supersede_older(path, [v for v in versions if v.version < version])
-            _write_atomically(target, content)
+            write_atomic(target, content)
         written.append(target)
     return written
 
@@ -249,15 +248,4 @@ def _supersede_older(path: Path, older: list[RegulationVersion]) -> None:
         if version.status == "current":
             content = version.path.read_text(encoding="utf-8-sig")
             updated = re.sub(r"(?m)^status:\s*current\s*$", "status: superseded", content, count=1)
-            _write_atomically(version.path, updated)
-
-
-def _write_atomically(target: Path, content: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".import-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(content)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            write_atomic(version.path, updated)

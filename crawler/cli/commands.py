@@ -18,13 +18,14 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from checks.dates import shanghai_now
-from checks.findings import SEVERITY_RANK
+from checks.findings import SEVERITY_NAMES, SEVERITY_RANK
 from checks.hosts import host_of
 from checks.regulations import LibraryError, RegulationImportError, default_library_dir, load_library
 from checks.rules import RulesError, load_rules
 from crawler.crawl.options import CrawlOptions
 from crawler.demo import DemoWeb
 from crawler.outcome.history import History, HistoryError
+from crawler.outcome.model import STATE_NAMES
 from crawler.probe.dns import NameserverUnreachable, make_resolver, parse_nameserver, probe_nameservers
 from crawler.probe.ipv6 import IPv6Target, run_ipv6_check
 from crawler.report.folder import write_run_folder
@@ -553,7 +554,7 @@ def finding_dict(finding) -> dict:
 
 def print_summary(outcome) -> None:
     table = Table(title=f"检查结果 run {outcome.run_id}")
-    for column in ("单位", "页面", "链接", "高", "中", "低", "完整", "说明"):
+    for column in ("单位", "页面", "链接", *SEVERITY_NAMES.values(), "完整", "说明"):
         table.add_column(column, overflow="fold")
     for report in outcome.reports:
         severities = [sum(1 for r in open_rows(report) if r.finding.info.severity == s) for s in SEVERITY_RANK]
@@ -567,15 +568,16 @@ def print_summary(outcome) -> None:
 def print_changes(outcome) -> None:
     """--since-last: what changed since the last run, the new findings and the resolved ones."""
     console = out_console()
-    changes = [("新增", r.finding) for report in outcome.reports for r in report.rows if r.state == "new"]
-    changes += [("已整改", r.finding) for report in outcome.reports for r in report.resolved]
+    new, resolved = STATE_NAMES["new"], STATE_NAMES["resolved"]
+    changes = [(new, r.finding) for report in outcome.reports for r in report.rows if r.state == "new"]
+    changes += [(resolved, r.finding) for report in outcome.reports for r in report.resolved]
     if not changes:
         console.print(f"run {outcome.run_id}: 自上次运行以来没有新增或已整改的问题 (nothing new or resolved)",
                       markup=False, highlight=False)
     else:
-        table = Table(title=f"自上次运行以来的变化 run {outcome.run_id}: 新增 "
-                            f"{sum(state == '新增' for state, _ in changes)}，已整改 "
-                            f"{sum(state == '已整改' for state, _ in changes)}")
+        table = Table(title=f"自上次运行以来的变化 run {outcome.run_id}: {new} "
+                            f"{sum(state == new for state, _ in changes)}，{resolved} "
+                            f"{sum(state == resolved for state, _ in changes)}")
         for column in ("变化", "单位", "严重程度", "问题", "页面", "链接", "说明"):
             table.add_column(column, overflow="fold")
         for state, f in changes:

@@ -13,9 +13,10 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from checks.files import write_atomic
 from crawler.demo.generator import DOWNLOAD_TIMEOUT_SECONDS, SLOW_PAGE_SECONDS, SLOW_TIMEOUT_SECONDS
 from crawler.demo.server import DemoServers
-from crawler.demo.loopback import serve_until_stopped, write_atomically
+from crawler.demo.loopback import serve_until_stopped
 
 # Asia/Shanghai has had no daylight saving since 1991: a fixed offset needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8))
@@ -37,8 +38,8 @@ def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
     def publish(servers: DemoServers) -> dict:
         web = servers.web
         sites_path, truth_path = directory / "sites.yaml", directory / "truth.json"
-        write_atomically(sites_path, web.sites_yaml())
-        write_atomically(truth_path, json.dumps(web.truth(), ensure_ascii=False, indent=2) + "\n")
+        write_atomic(sites_path, web.sites_yaml())
+        write_atomic(truth_path, json.dumps(web.truth(), ensure_ascii=False, indent=2) + "\n")
         return {
             "nameserver": servers.dns.address,
             "http_port": web.ports.http,

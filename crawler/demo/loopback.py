@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, Self, TypeVar
 
+from checks.files import write_atomic
+
 STARTUP_SECONDS = 20.0
 STOP_GRACE_SECONDS = 5.0
 PARENT_CHECK_SECONDS = 1.0
@@ -113,12 +115,6 @@ class LoopbackWeb:
         self.stop()
 
 
-def write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 class _Stoppable(Protocol):
     def stop(self) -> None: ...
 
@@ -142,7 +138,7 @@ def serve_until_stopped(ready_file: Path, parent_pid: int | None, start: Callabl
     servers = start()
     try:
         info = {"pid": os.getpid(), **publish(servers)}
-        write_atomically(ready_file, json.dumps(info, indent=2) + "\n")
+        write_atomic(ready_file, json.dumps(info, indent=2) + "\n")
         while not stop.wait(PARENT_CHECK_SECONDS):
             # A parent that died without stopping us (a crashed test run) leaves us re-parented.
             if parent_pid is not None and os.getppid() != parent_pid:

@@ -8,6 +8,10 @@ from checks.findings import Finding
 from crawler.sites import Unit
 
 
+# A finding's state in a run (Seen.state; "resolved" for a Resolved), as every report and the terminal name it
+STATE_NAMES = {"new": "新增", "persisting": "持续", "accepted": "已接受", "resolved": "已整改"}
+
+
 @dataclass(frozen=True)
 class Acceptance:
     """An inspector's decision that a finding is a false positive or tolerated, until a day or for good."""

@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from checks.findings import CATALOG, SEVERITY_RANK
+from checks.files import write_atomic
+from checks.findings import CATALOG, SEVERITY_NAMES, SEVERITY_RANK
 from checks.indicators import IndicatorVerdict, assess_indicators
+from checks.ipv6 import VERDICT_NAMES
 from checks.rules import Rules
 from crawler.outcome.history import History, HistoryError
 from crawler.outcome.model import UnitReport
 from crawler.report import official
-from crawler.report.folder import write_atomic
 from crawler.report.rows import open_rows
 
-# unknown: no link of the unit could be read (behind a firewall), so its link share is not known
-IPV6_VERDICTS = {"pass": "通过", "partial": "部分通过", "fail": "未通过", "unknown": "无法判定"}
 QUARTERS = "一二三四"
 # fonts matplotlib may find for the chart's Chinese labels, the first one present wins
 CHART_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei",
@@ -148,8 +147,7 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
         f"{official.chinese_date(period.until)}对{units}个单位网站的首页及政府信息公开专栏开展了{len(runs)}次"
         "检查。现将有关情况通报如下。")]
     blocks.append(Heading("一、总体情况"))
-    severity_text = "、".join(f"{name}等级{severities[s]}个" for s, name in (("high", "高"), ("medium", "中"),
-                                                                          ("low", "低")) if severities[s])
+    severity_text = "、".join(f"{name}等级{severities[s]}个" for s, name in SEVERITY_NAMES.items() if severities[s])
     overview = (f"截至{official.chinese_date(last_day)}，{units}个单位网站中合格{qualified}个、不合格{units - qualified}个，"
                 f"合格率{qualified / units:.0%}。各单位网站共有未整改问题{total}个"
                 + (f"（{severity_text}）" if severity_text else "")
@@ -161,7 +159,7 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
                      + (f"增加{delta}个。" if delta > 0 else f"减少{-delta}个。" if delta else "持平。"))
     blocks.append(Text(overview))
     blocks.append(Text("各单位排名如下（单项否决的单位列后，其余按得分、高等级问题数、问题总数排序）："))
-    blocks.append(Grid(["排名", "单位", "得分", "结论", "高", "中", "低", "合计", "较上期"],
+    blocks.append(Grid(["排名", "单位", "得分", "结论", *SEVERITY_NAMES.values(), "合计", "较上期"],
                        [[str(rank), s.report.unit.name, "—" if s.verdict.score is None else f"{s.verdict.score:g}",
                          s.conclusion, str(s.severities["high"]), str(s.severities["medium"]),
                          str(s.severities["low"]), str(s.open), s.change] for rank, s in enumerate(ranked, start=1)],
@@ -189,7 +187,7 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
         counts = [(s, sum(1 for r in open_rows(s.report) if r.finding.check == code)) for s in ranked]
         counts = [(s, n) for s, n in counts if n]
         if counts:
-            per_check.append([info.name, {"high": "高", "medium": "中", "low": "低"}[info.severity],
+            per_check.append([info.name, SEVERITY_NAMES[info.severity],
                               str(sum(n for _, n in counts)), str(len(counts)),
                               "、".join(f"{s.report.unit.name}（{n}）" for s, n in counts)])
     if per_check:
@@ -198,11 +196,11 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
         blocks.append(Text("本期未发现问题。"))
     blocks.append(Heading("（四）IPv6支持情况", 2))
     ipv6 = Counter(s.report.stats.get("ipv6_verdict", "") for s in ranked)
-    blocks.append(Text(f"IPv6支持情况检查中，通过{ipv6['pass']}个、部分通过{ipv6['partial']}个、未通过{ipv6['fail']}个"
-                       + (f"、无法判定{ipv6['unknown']}个" if ipv6["unknown"] else "")
-                       + (f"、未检查{ipv6['']}个" if ipv6[""] else "") + "。"))
+    counted = "、".join(f"{name}{ipv6[verdict]}个" for verdict, name in VERDICT_NAMES.items()
+                        if ipv6[verdict] or verdict != "unknown")
+    blocks.append(Text(f"IPv6支持情况检查中，{counted}" + (f"、未检查{ipv6['']}个" if ipv6[""] else "") + "。"))
     blocks.append(Grid(["单位", "结论", "存在的问题"],
-                       [[s.report.unit.name, IPV6_VERDICTS.get(s.report.stats.get("ipv6_verdict", ""), "未检查"),
+                       [[s.report.unit.name, VERDICT_NAMES.get(s.report.stats.get("ipv6_verdict", ""), "未检查"),
                          "；".join(r.finding.detail for r in open_rows(s.report) if r.finding.check.startswith("ipv6_"))
                          or "—"] for s in ranked], [34, 24, 96]))
 
@@ -249,7 +247,7 @@ def chart_png(ranked: list[UnitStanding]) -> bytes:
     chinese = next((name for name in CHART_FONTS if name in installed), None)
     # without a Chinese font the labels would be empty boxes: unit ids and English then
     labels = [s.report.unit.name if chinese else s.report.unit.id for s in ranked]
-    names = {"high": "高", "medium": "中", "low": "低"} if chinese else {"high": "high", "medium": "medium", "low": "low"}
+    names = SEVERITY_NAMES if chinese else {severity: severity for severity in SEVERITY_NAMES}
     figure = Figure(figsize=(7.5, 0.9 + 0.34 * max(len(ranked), 1)), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -12,15 +12,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from checks.files import write_atomic
 from crawler.outcome.model import TrendPoint, UnitReport
 from crawler.report.csv import accepted_csv, resolved_csv, summary_csv, unit_csv
 from crawler.report.html import index_html
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def write_run_folder(run_dir: Path, reports: list[UnitReport], run_info: dict,

@@ -14,14 +14,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from checks.findings import CATALOG, SEVERITY_RANK, Finding
-from crawler.outcome.model import Acceptance, TrendPoint, UnitReport
+from checks.findings import CATALOG, SEVERITY_NAMES, SEVERITY_RANK, Finding
+from checks.ipv6 import VERDICT_NAMES
+from crawler.outcome.model import STATE_NAMES, Acceptance, TrendPoint, UnitReport
 from crawler.report.rows import accepted_rows, open_rows
 
-SEVERITY_NAMES = {"high": "高", "medium": "中", "low": "低"}
 SEVERITY_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#95a5a6"}
-STATE_NAMES = {"new": "新增", "persisting": "持续", "accepted": "已接受", "resolved": "已整改"}
-VERDICT_NAMES = {"pass": "通过", "partial": "部分达标", "fail": "未通过", "unknown": "无法判定"}
 HEADER_NAMES = {"Content-Type": "内容类型", "Content-Length": "内容长度", "Location": "跳转地址",
                 "Retry-After": "Retry-After", "Server": "服务器", "Date": "服务器时间",
                 "Last-Modified": "最后修改", "ETag": "ETag"}
@@ -89,8 +87,9 @@ def index_html(reports: list[UnitReport], run_info: dict, trend: Sequence[TrendP
     resolved = sum(len(r.resolved) for r in reports)
     cards = [
         (len(reports), "单位"),
-        (sum(severities.values()), f"待整改问题（高 {severities['high']}，中 {severities['medium']}，低 {severities['low']}）"),
-        (new, "新增"), (resolved, "已整改"), (accepted, "已接受"),
+        (sum(severities.values()), "待整改问题（" + "，".join(f"{SEVERITY_NAMES[s]} {severities[s]}" for s in SEVERITY_RANK)
+         + "）"),
+        (new, STATE_NAMES["new"]), (resolved, STATE_NAMES["resolved"]), (accepted, STATE_NAMES["accepted"]),
         (f"{verdicts['pass']}/{len(reports)}", "IPv6 通过"),
     ]
     run_id = esc(run_info.get("run_id", ""))
@@ -208,7 +207,8 @@ def ranking_table(ranked: list[UnitReport]) -> str:
             f'<td>{esc(report.crawl_notes)}</td></tr>'
         )
     return ("<table><tr><th>排名</th><th>单位</th><th>CSV</th><th>页面数</th><th>链接数</th><th>待整改</th>"
-            "<th>高</th><th>中</th><th>低</th><th>新增</th><th>已整改</th><th>已接受</th><th>IPv6</th>"
+            + "".join(f"<th>{name}</th>" for name in SEVERITY_NAMES.values())
+            + "".join(f"<th>{STATE_NAMES[state]}</th>" for state in ("new", "resolved", "accepted")) + "<th>IPv6</th>"
             f"<th>检查完整</th><th>各类问题</th><th>说明</th></tr>{''.join(rows)}</table>")
 
 

@@ -14,14 +14,12 @@ from datetime import date
 from itertools import groupby
 from pathlib import Path
 
-from checks.findings import CATALOG, LINK_CHECKS, SEVERITY_RANK, Finding
+from checks.files import write_atomic
+from checks.findings import CATALOG, LINK_CHECKS, SEVERITY_NAMES, SEVERITY_RANK, Finding
 from crawler.outcome.history import History, HistoryError, IssuedNotice
 from crawler.outcome.model import Resolved, Seen, UnitReport
 from crawler.report import official
-from crawler.report.folder import write_atomic
 from crawler.report.rows import open_rows
-
-SEVERITY_NAMES = {"high": "高", "medium": "中", "low": "低"}
 
 # What the unit is asked to do, by check.
 REMEDIES = {

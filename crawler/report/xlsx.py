@@ -14,7 +14,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from checks.findings import CATALOG
-from crawler.outcome.model import UnitReport
+from crawler.outcome.model import STATE_NAMES, UnitReport
 from crawler.report.rows import CSV_COLUMNS, SUMMARY_COLUMNS, accepted_rows, finding_row, open_rows, summary_rows
 
 COLUMN_NAMES = {
@@ -22,12 +22,11 @@ COLUMN_NAMES = {
     "severity": "严重程度", "page_url": "问题页面", "target_url": "链接地址", "link_text": "链接文字",
     "http_status": "HTTP状态码", "detail": "问题说明", "first_seen": "首次发现", "state": "状态",
     "pages_crawled": "抓取页面数", "links_checked": "检查链接数", "ipv6_verdict": "IPv6结论",
-    "crawl_complete": "检查完整", "crawl_notes": "检查说明", "new": "新增", "persisting": "持续",
-    "resolved": "已整改", "accepted": "已接受",
+    "crawl_complete": "检查完整", "crawl_notes": "检查说明", **STATE_NAMES,
     **{code: info.name for code, info in CATALOG.items()},
 }
 FINDING_HEADERS = [COLUMN_NAMES[c] for c in CSV_COLUMNS] + ["指纹"]
-SUMMARY_SHEET, RESOLVED_SHEET, ACCEPTED_SHEET = "汇总", "已整改", "已接受"
+SUMMARY_SHEET, RESOLVED_SHEET, ACCEPTED_SHEET = "汇总", STATE_NAMES["resolved"], STATE_NAMES["accepted"]
 # Excel refuses sheet names with these characters, longer than 31, or the reserved "History"
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 URL_COLUMNS = {"问题页面", "链接地址"}

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import yaml
 
-from crawler.demo.loopback import BackgroundServer, LoopbackWeb, serve_until_stopped, write_atomically
+from checks.files import write_atomic
+from crawler.demo.loopback import BackgroundServer, LoopbackWeb, serve_until_stopped
 
 HOST = "127.0.0.1"
 # The crawl of the hostile web must use this download timeout: the slow drip outlasts it.
@@ -646,8 +647,8 @@ class _Handler(socketserver.BaseRequestHandler):
 def serve(directory: Path, parent_pid: int | None = None) -> int:
     def publish(server: HostileServer) -> dict:
         site = server.site
-        write_atomically(directory / "sites.yaml", site.sites_yaml())
-        write_atomically(directory / "truth.json", json.dumps(site.truth(), ensure_ascii=False, indent=1) + "\n")
+        write_atomic(directory / "sites.yaml", site.sites_yaml())
+        write_atomic(directory / "truth.json", json.dumps(site.truth(), ensure_ascii=False, indent=1) + "\n")
         return {"port": server.port, "url": site.home_url, "timeout_seconds": TIMEOUT_SECONDS,
                 "sites": str((directory / "sites.yaml").resolve()), "truth": str((directory / "truth.json").resolve()),
                 "requests": str((directory / "requests.jsonl").resolve())}
