@@ -390,7 +390,30 @@ def cmd_demo(args) -> int:
     console.print("演示网站已停止 (demo servers stopped)", markup=False)
     if outcome is not None:
         print_summary(outcome)
+        write_demo_documents(out_dir, outcome.run_id, today, config)
     return code
+
+
+def write_demo_documents(out_dir: Path, run_id: str, today, config) -> None:
+    """The documents an office sends after a run: a notice per unit with open findings, the bulletin."""
+    from checks.rules import load_rules
+    from crawler.outcome.history import History
+    from crawler.report.bulletin import write_bulletin
+    from crawler.report.notice import write_notices
+
+    history = History(out_dir / "history.sqlite")
+    try:
+        notice = config.notice
+        written = write_notices(history, out_dir, run_id, None, today, notice.office, notice.contact,
+                                notice.reply_working_days)
+        bulletin = write_bulletin(history, out_dir, None, None, today, load_rules(config.rules), notice.office,
+                                  notice.recipients)
+    finally:
+        history.close()
+    console = out_console()
+    console.print(f"整改通知 (notices): {len(written)} 份，{written[0].parent if written else '-'}", markup=False,
+                  highlight=False)
+    console.print(f"检查情况通报 (bulletin): {bulletin[0]}", markup=False, highlight=False)
 
 
 def cmd_regulations(args) -> int:

@@ -127,7 +127,9 @@ class GeneratedWeb:
             if unit.disclosure_url:
                 entry["disclosure_url"] = unit.disclosure_url
             units.append(entry)
-        document = {"defaults": {"scope": "disclosure", "max_depth": MAX_DEPTH, "max_pages": 500}, "units": units}
+        document = {"defaults": {"scope": "disclosure", "max_depth": MAX_DEPTH, "max_pages": 500}, "units": units,
+                    "notice": {"office": "演示海关政务公开办公室", "contact": "演示联系人，电话 010-00000000",
+                               "reply_working_days": 15}}
         header = f"# The demo customs web (generated for {self.today.isoformat()}; every host is on loopback).\n"
         return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
 

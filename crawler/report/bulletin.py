@@ -226,14 +226,15 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
 
 
 def annex_rows(ranked: list[UnitStanding]) -> tuple[list[str], list[list[str]]]:
-    """附件: each unit's open findings per check (the checks any unit has), crawl numbers, changes."""
-    codes = [code for code in CATALOG if any(r.finding.check == code for s in ranked for r in open_rows(s.report))]
-    headers = ["单位", "页面", "链接"] + [CATALOG[code].name for code in codes] + ["合计", "本期新增", "本期整改"]
+    """附件: per unit in ranking order, the crawl's numbers, open findings by severity and by check, changes."""
+    headers = ["排名", "单位", "检查页面", "检查链接", "高", "中", "低", "本期新增", "本期整改", "问题分布"]
     rows = []
-    for s in ranked:
+    for rank, s in enumerate(ranked, start=1):
         counts = Counter(r.finding.check for r in open_rows(s.report))
-        rows.append([s.report.unit.name, str(s.report.pages_crawled), str(s.report.links_checked)]
-                    + [str(counts[code]) for code in codes] + [str(s.open), str(s.new), str(s.resolved)])
+        spread = "、".join(f"{CATALOG[code].name}{counts[code]}" for code in CATALOG if counts[code])
+        rows.append([str(rank), s.report.unit.name, str(s.report.pages_crawled), str(s.report.links_checked),
+                     str(s.severities["high"]), str(s.severities["medium"]), str(s.severities["low"]),
+                     str(s.new), str(s.resolved), spread or "—"])
     return headers, rows
 
 
@@ -291,12 +292,9 @@ def bulletin_docx(period: Period, blocks: list, annex: tuple[list[str], list[lis
     official.paragraph(document, "附件：各单位检查情况统计表")
     official.signature(document, office, issued_on)
     official.landscape_section(document)
-    official.heading(document, "附件")
+    official.annex_label(document)
     official.title(document, "各单位检查情况统计表")
-    headers, rows = annex
-    first = 34
-    official.table(document, headers, rows, [first] + [(225 - first) / (len(headers) - 1)] * (len(headers) - 1),
-                   size=official.Pt(9))
+    official.table(document, *annex, [12, 34, 16, 16, 14, 14, 14, 16, 16, 73])
     return official.docx_bytes(document)
 
 

@@ -55,7 +55,7 @@ def finding_sentence(finding: Finding) -> str:
 
 
 def reply_location(finding: Finding) -> str:
-    return f"{finding.page_url}\n链接：{finding.target_url}" if finding.target_url else finding.page_url
+    return f"页面：{finding.page_url}\n链接：{finding.target_url}" if finding.target_url else finding.page_url
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def notice_docx(notice: Notice) -> bytes:
 def reply_form(document, notice: Notice, items: list[Seen]) -> None:
     """整改情况反馈表: one row per finding, 整改措施 and 完成时间 left for the unit to fill in."""
     official.landscape_section(document)
-    official.heading(document, "附件")
+    official.annex_label(document)
     official.title(document, "整改情况反馈表")
     official.paragraph(document, f"填报单位（盖章）：{notice.report.unit.name}　　　　填报人：　　　　"
                                  "联系电话：　　　　填报日期：", size=official.Pt(12), indent=None)

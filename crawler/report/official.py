@@ -138,6 +138,11 @@ def heading(document, text: str, level: int = 1) -> None:
     paragraph(document, text, HEADING_FONT if level == 1 else SUBHEADING_FONT)
 
 
+def annex_label(document) -> None:
+    """附件, flush left in 黑体 at the head of an annex's first page."""
+    paragraph(document, "附件", HEADING_FONT, indent=None)
+
+
 def signature(document, office: str, day: date) -> None:
     """The issuing office and the date at the right, four characters in from the margin."""
     paragraph(document)

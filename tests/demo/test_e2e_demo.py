@@ -135,3 +135,39 @@ def test_ipv6_command_on_demo_units(tmp_path):
         expected = "fail" if site_checks & {"ipv6_no_aaaa", "ipv6_unreachable"} else (
             "partial" if site_checks else "pass")
         assert verdicts[unit] == expected, unit
+
+
+def test_demo_writes_a_notice_per_unit_with_findings_and_the_bulletin(demo):
+    import docx
+
+    from checks.findings import CATALOG, Finding
+    from crawler.report.notice import finding_sentence
+
+    def cell(value: str) -> str:  # the CSV's text before neutralising (a document is no spreadsheet)
+        return value[1:] if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t", "\r") else value
+
+    result, run_dir, _ = demo
+    summary = {row["unit_id"]: row for row in read_csv(run_dir / "summary.csv")}
+    notices = run_dir / "notices"
+    for unit_id, unit in summary.items():
+        rows = read_csv(run_dir / f"{unit_id}.csv")
+        path = notices / f"{unit_id}-整改通知.docx"
+        assert path.exists() == bool(rows), unit_id
+        if not rows:
+            continue
+        document = docx.Document(str(path))
+        text = [p.text for p in document.paragraphs]
+        for row in rows:
+            finding = Finding(row["unit_id"], row["check"], cell(row["page_url"]), cell(row["detail"]),
+                              cell(row["target_url"]), cell(row["link_text"]),
+                              int(row["http_status"]) if row["http_status"] else None)
+            assert sum(finding_sentence(finding) in line for line in text) == 1, (unit_id, row)
+        assert len(document.tables[0].rows) == 1 + len(rows)
+        assert f"{unit['unit_name']}：" in text
+    bulletin = docx.Document(str(run_dir.parent / "bulletins" / "2026Q2-检查情况通报.docx"))
+    ranking = [[cell.text for cell in row.cells] for row in bulletin.tables[0].rows][1:]
+    by_name = {unit["unit_name"]: unit for unit in summary.values()}
+    assert sorted(row[1] for row in ranking) == sorted(by_name)
+    for row in ranking:
+        assert int(row[7]) == sum(int(by_name[row[1]][code]) for code in CATALOG)
+    assert "检查情况通报 (bulletin)" in result.stdout and len(bulletin.inline_shapes) == 1

@@ -5,6 +5,9 @@ Two nightly runs in a real History (no crawl): a notice after the first, one fin
 fixed and one new before the second, then the second notice and the bulletin.
 """
 import csv
+import os
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -195,7 +198,8 @@ def test_bulletin_ranks_units_as_summary_csv_counts_them(office):
     assert "| 3 | 拉萨海关 | — | 不合格（单项否决） | 2 | 0 | 0 | 2 | +1 |" in markdown
     assert f"]({stem.with_suffix('.png').name})" in markdown
     annex = [[cell.text for cell in row.cells] for row in document.tables[-1].rows]
-    assert annex[0][:3] == ["单位", "页面", "链接"] and annex[0][-3:] == ["合计", "本期新增", "本期整改"]
+    assert annex[0] == ["排名", "单位", "检查页面", "检查链接", "高", "中", "低", "本期新增", "本期整改", "问题分布"]
+    assert annex[2] == ["2", "南京海关", "40", "300", "2", "2", "0", "1", "1", "断链1、无效链接1、错链1、栏目不更新1"]
 
 
 def test_bulletin_defaults_to_the_quarter_of_the_latest_run(office):
@@ -217,3 +221,44 @@ def test_bad_bulletin_input_is_one_line_and_exit_2(office, capsys, argv, message
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def needs_libreoffice():
+    """CI installs LibreOffice and poppler-utils (.ci/run): there a missing one fails the test."""
+    missing = [tool for tool in ("soffice", "pdftotext", "pdftoppm", "pdffonts") if shutil.which(tool) is None]
+    if missing and not os.environ.get("CI"):
+        pytest.skip(f"{', '.join(missing)} not installed (Debian: libreoffice-writer, poppler-utils)")
+
+
+def test_pdf_copies_render_the_chinese_text(office, tmp_path):
+    needs_libreoffice()
+    out, _, second = office
+    assert main(["notice", "nanjing", "--today", SECOND.isoformat(), "--pdf"]) == 0
+    assert main(["bulletin", "--today", "2026-04-01", "--pdf"]) == 0
+    for pdf, words in ((out / second / "notices" / "nanjing-整改通知.pdf", ["南京海关：", "整改情况反馈表", "逾期未整改"]),
+                       (out / "bulletins" / "2026Q1-检查情况通报.pdf", ["检查情况的通报", "各直属海关：", "拉萨海关"])):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        for word in words:
+            assert word in text.replace(" ", ""), (pdf.name, word)
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        # the Chinese glyphs come from an embedded CJK font, not from boxes of a Latin one
+        assert any(name in fonts for name in ("CJK", "WenQuanYi", "Hei", "Song", "Ming", "Fang", "Kai")), fonts
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / pdf.stem)],
+                       check=True)
+        page = next(tmp_path.glob(f"{pdf.stem}*.png"))
+        from PIL import Image
+
+        with Image.open(page) as image:  # a page with ink on it: red letterhead, black text
+            colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert len(colours) > 20 and any(r > 150 and g < 80 and b < 80 for _, (r, g, b) in colours)
+
+
+def test_pdf_without_libreoffice_is_one_line_and_keeps_the_docx(office, tmp_path, monkeypatch, capsys):
+    out, _, second = office
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    capsys.readouterr()
+    assert main(["notice", "nanjing", "--today", SECOND.isoformat(), "--pdf"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--pdf needs LibreOffice (soffice)" in err and "\n" not in err
+    assert (out / second / "notices" / "nanjing-整改通知.docx").exists()
