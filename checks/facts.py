@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # How a link is checked: pages are fetched with GET (their body matters), resources and
-# attachments with HEAD first.
-PAGE, RESOURCE, ATTACHMENT = "page", "resource", "attachment"
+# attachments with HEAD first; a malformed link (written so that it cannot work) is not fetched.
+PAGE, RESOURCE, ATTACHMENT, MALFORMED = "page", "resource", "attachment", "malformed"
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Link:
     url: str
     text: str  # anchor text, or alt/title of an image; '' when none
     tag: str  # a, area, img, link, script, iframe, frame, embed, object, video, audio, source; option (a link dropdown)
-    kind: str  # PAGE | RESOURCE | ATTACHMENT
+    kind: str  # PAGE | RESOURCE | ATTACHMENT | MALFORMED (url is then the href as written)
 
 
 @dataclass
@@ -72,7 +72,7 @@ ERROR_KINDS = {
     "redirect_loop": "重定向循环",
     "too_many_redirects": "重定向次数过多",
     "private_address": "指向内网地址，公众无法访问",
-    "bad_url": "链接地址无效",
+    "malformed_url": "链接格式错误",
     "bad_redirect": "重定向到非 http(s) 地址，未跟随",
     "bad_response": "服务器返回无效的HTTP响应",
     "data_loss": "响应数据不完整（连接在内容结束前断开）",

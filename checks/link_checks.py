@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from checks.facts import ATTACHMENT, ERROR_KINDS, LIMIT_ERROR_KINDS, PAGE, FetchResult, Link
+from checks.facts import ATTACHMENT, ERROR_KINDS, LIMIT_ERROR_KINDS, MALFORMED, PAGE, FetchResult, Link
 from checks.findings import Finding
 from checks.hosts import host_of
 
@@ -137,6 +137,8 @@ def classify_link(
     `baseline` is the host's answer for PROBE_PATH; `public_site` says the carrying unit is on
     the public internet, where a link into a private network is unreachable for its readers.
     """
+    if link.kind == MALFORMED:
+        return Verdict("broken_link", describe_failure(result))
     if public_site and is_private_host(urlsplit(link.url).hostname or ""):
         return Verdict("broken_link", f"{ERROR_KINDS['private_address']}（{urlsplit(link.url).hostname}）")
     if result.challenge:

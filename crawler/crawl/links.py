@@ -17,7 +17,7 @@ import lxml.etree
 import lxml.html
 from w3lib.url import canonicalize_url, safe_url_string
 
-from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
+from checks.facts import ATTACHMENT, MALFORMED, PAGE, RESOURCE, Link
 from checks.paging import scripted_target
 from crawler.crawl.page_text import script_navigation
 
@@ -62,8 +62,10 @@ def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Lin
 
     `encoding` is the page's: browsers percent-encode the query in it (the path in UTF-8).
     Links a browser does not request over HTTP (mailto:, tel:, javascript:, data:, a bare
-    #fragment, other schemes) are left out, and so are URLs nothing can request (a port out of
-    range). Never raises: from a broken document it returns what could be read.
+    #fragment, other schemes) are left out. A link written so that it cannot work ('http:__host',
+    'http://host]', a port out of range, a sentence or a bare 'www.host' as href) is kept as
+    written, of kind MALFORMED: it is reported, never requested. Never raises: from a broken
+    document it returns what could be read.
     """
     try:
         codecs.lookup(encoding)
@@ -73,7 +75,8 @@ def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Lin
     base = page_url
     if base_href is not None:
         # The first <base href>, itself relative to the page; ignored when unusable, as browsers do.
-        base = _resolve(base_href, page_url, encoding) or page_url
+        base = _resolve(base_href, page_url, encoding)
+        base = base if base and base is not _MALFORMED else page_url
     plain_base = _plain_base(base)
     resolved: dict[str, str | None] = {}  # navigation repeats the same hrefs many times
     links: dict[Link, None] = {}  # an ordered set
@@ -81,7 +84,9 @@ def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Lin
         if href not in resolved:
             resolved[href] = _resolve(href, base, encoding, plain_base)
         url = resolved[href]
-        if url is not None:
+        if url is _MALFORMED:
+            links.setdefault(Link(" ".join(href.split()), text, tag, MALFORMED))
+        elif url is not None:
             links.setdefault(Link(url, text, tag, link_kind(url, tag)))
     return list(links)
 
@@ -101,31 +106,58 @@ def link_kind(url: str, tag: str) -> str:
     return PAGE
 
 
+# What _resolve answers for an href written so that it cannot work (see extract_links).
+_MALFORMED = "\0malformed"
+# A sentence as href: Chinese text without a path, a file name or a query in it.
+_PROSE = re.compile(r"[^/.?=&]*[\u4e00-\u9fff][^/.?=&]*")
+# 'www.customs.gov.cn/…' without its scheme: a browser requests it below the page's folder.
+_HOST_WITHOUT_SCHEME = re.compile(r"www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?(?:[/?]|$)", re.IGNORECASE)
+# host[:port] as a browser accepts it: no space nor any of #%/<>?@[\]^| in a name, a digit port.
+_GOOD_AUTHORITY = re.compile(r"(?:[^@/?#]*@)?(?:[^\s#%/:<>?@\[\\\]^|]+|\[[0-9a-f:.]+\])(?::\d*)?", re.IGNORECASE)
+
+
 def _resolve(href: str, base: str, encoding: str, plain_base: PlainBase | None = None) -> str | None:
-    """The URL a browser requests for `href` on a page at `base`, or None when it requests none."""
+    """The URL a browser requests for `href` on a page at `base`, None when it requests none,
+    _MALFORMED when it is written so that it cannot work."""
     href = href.strip(_TRIMMED).translate(_REMOVED)
     if not href or href.startswith("#"):
         return None
     scheme = _SCHEME.match(href)
     if scheme and scheme[1].lower() not in ("http", "https"):
         return None  # mailto:, tel:, javascript:, data: and the like
+    if scheme is None and (href.startswith(("www.", "WWW.")) and _HOST_WITHOUT_SCHEME.match(href)
+                           or not href.isascii() and _PROSE.fullmatch(href)):
+        return _MALFORMED
     if plain_base is not None and scheme is None:
         joined = _join_plain(href, plain_base)
         if joined is not None:
             return joined
+    # Browsers read '\' as '/' before the query of an http(s) URL ('http://h\a\b.xls', '..\x').
+    cut = min((i for i in (href.find("?"), href.find("#")) if i >= 0), default=len(href))
+    href = href[:cut].replace("\\", "/") + href[cut:]
+    if scheme is not None and not _ABSOLUTE_HTTP.match(href):
+        return _MALFORMED  # 'http:__host', 'http:/host', 'http:'
+    absolute = scheme is not None or href.startswith("//")  # else it takes the page's host, good or bad
     try:
-        if not _ABSOLUTE_HTTP.match(href):
-            # Browsers read '\' as '/' in an http(s) path; urljoin must too, to resolve '..\x'.
-            cut = min((i for i in (href.find("?"), href.find("#")) if i >= 0), default=len(href))
-            href = urljoin(base, href[:cut].replace("\\", "/") + href[cut:])
+        if scheme is None:
+            href = urljoin(base, href)
         try:
             url = safe_url_string(href, encoding)
         except UnicodeEncodeError:  # a character the page's encoding lacks: browsers use UTF-8
             url = safe_url_string(href, "utf-8")
-    except ValueError:  # a port out of range or a broken IPv6 address: nothing to request
-        return None
+    except ValueError:  # a port out of range, a broken IPv6 address
+        return _MALFORMED if absolute else None
     url = url.partition("#")[0]
-    return url if url.startswith(("http://", "https://")) else None
+    if not url.startswith(("http://", "https://")):
+        return None
+    if absolute and not _good_authority(url.partition("://")[2].partition("/")[0].partition("?")[0]):
+        return _MALFORMED
+    return url
+
+
+@lru_cache(maxsize=4096)
+def _good_authority(authority: str) -> bool:
+    return bool(authority) and _GOOD_AUTHORITY.fullmatch(authority) is not None
 
 
 # Most hrefs need neither escaping nor dot-segment removal: those are joined by concatenation,

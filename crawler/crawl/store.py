@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from checks.facts import FetchResult, Link
+from checks.facts import MALFORMED, FetchResult, Link
 from checks.hosts import host_of
 from checks.link_checks import CarriedLink
 
@@ -153,7 +153,7 @@ class RunStore:
 
     def link_netlocs(self, unit_id: str) -> set[str]:
         """The distinct host[:port] of every link the unit's crawled pages carry."""
-        rows = self.db.execute("SELECT DISTINCT url FROM edges WHERE unit_id = ?", (unit_id,))
+        rows = self.db.execute("SELECT DISTINCT url FROM edges WHERE unit_id = ? AND kind != ?", (unit_id, MALFORMED))
         return {host_of(url) for (url,) in rows}
 
     def links_checked(self, unit_id: str) -> int:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.facts import ATTACHMENT, PAGE, RESOURCE, Link
+from checks.facts import ATTACHMENT, MALFORMED, PAGE, RESOURCE, Link
 from checks.paging import URL_PARTS, is_pager_link
 from crawler.crawl.links import canonical_url, extract_links, is_trap_path, link_kind
 
@@ -110,8 +110,34 @@ def test_backslashes_are_read_as_slashes():
     ]
 
 
-def test_url_with_impossible_port_is_skipped():
-    assert urls('<a href="http://a.cn:99999/">x</a><a href="http://[::1">y</a>') == []
+def test_url_with_impossible_port_is_reported_as_written():
+    links = extract_links('<a href="http://a.cn:99999/">x</a><a href="http://[::1">y</a>', "http://h.gov.cn/")
+    assert [(link.url, link.kind) for link in links] == [("http://a.cn:99999/", MALFORMED), ("http://[::1", MALFORMED)]
+
+
+@pytest.mark.parametrize("href, url", [
+    # WHATWG URL rules: a browser reads '\\' as '/' before the query of an http(s) URL
+    ("http://english.customs.gov.cn\\Excel\\2024\\tj.xls", "http://english.customs.gov.cn/Excel/2024/tj.xls"),
+    ("http:\\\\h.gov.cn\\a.html", "http://h.gov.cn/a.html"),
+    ("..\\up\\b.html?x=a\\b", "http://h.gov.cn/up/b.html?x=a%5Cb"),
+    ("关于印发《管理办法》的通知.pdf", "http://h.gov.cn/a/%E5%85%B3%E4%BA%8E%E5%8D%B0%E5%8F%91%E3%80%8A%E7%AE%A1%E7%90%86%E5%8A%9E%E6%B3%95%E3%80%8B%E7%9A%84%E9%80%9A%E7%9F%A5.pdf"),
+    ("?keyword=海关", "http://h.gov.cn/a/index.html?keyword=%E6%B5%B7%E5%85%B3"),
+])
+def test_links_as_a_browser_reads_them(href, url):
+    for prefix in ("", "<span>" * 3000):  # both parsing paths
+        [link] = extract_links(f'{prefix}<a href="{href}">x</a>', "http://h.gov.cn/a/index.html")
+        assert link.url == url
+
+
+@pytest.mark.parametrize("href", [
+    "http:__online.customs.gov.cn", "http://localhost]", "http:/www.example.com/", "http:www.example.com/",
+    "http://", "https:", "http://a b.gov.cn/", "//bad host.cn/x", "www.customs.gov.cn", "WWW.customs.gov.cn/a.html",
+    "附件：关于印发通知", "点击下载",
+])
+def test_malformed_hrefs_are_kept_as_written(href):
+    for prefix in ("", "<span>" * 3000):  # both parsing paths
+        links = extract_links(f'{prefix}<a href="  {href} ">x</a><a href="{href}">y</a>', "http://h.gov.cn/a/index.html")
+        assert [(link.url, link.kind) for link in links] == [(href, MALFORMED), (href, MALFORMED)]
 
 
 def test_every_link_tag_with_its_text_and_kind():
@@ -285,6 +311,8 @@ HTML = st.one_of(st.text(), st.lists(HTML_PIECES, max_size=40).map("".join))
 def test_extract_links_never_raises(html, page_url):
     # 3000 unclosed <span>s send the document to the parser without a depth limit.
     for link in extract_links(html, page_url):
+        if link.kind == MALFORMED:
+            continue  # the href as written, never requested
         assert link.url.startswith(("http://", "https://"))
         assert "#" not in link.url
         parts = URL_PARTS.fullmatch(link.url)

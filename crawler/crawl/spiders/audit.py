@@ -24,7 +24,7 @@ from twisted.internet.error import ConnectionClosed, ConnectionRefusedError, DNS
 
 from checks.dates import shanghai_now
 from checks.hosts import host_of
-from checks.facts import EVIDENCE_HEADERS, PAGE, FetchResult, Link, is_transient
+from checks.facts import EVIDENCE_HEADERS, MALFORMED, PAGE, FetchResult, Link, is_transient
 from checks.firewall import challenge_shape
 from checks.link_checks import PROBE_PATH
 from checks.paging import is_pager_link
@@ -260,6 +260,10 @@ class AuditSpider(scrapy.Spider):
         self.claimed.add(key)
         if self.claims is not None and not self.claims.claim(key):
             return None  # another worker of this run checks it
+        if link.kind == MALFORMED:  # written so that it cannot work: reported as written, never requested
+            self._record(key, FetchResult(url=link.url, method="", error_kind="malformed_url",
+                                          fetched_at=shanghai_now().isoformat(timespec="seconds")), {})
+            return None
         if link.kind == PAGE:
             return self._request(link.url, unit, "GET", self.on_page)
         self.resource_keys.add(key)
@@ -493,7 +497,10 @@ class AuditSpider(scrapy.Spider):
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
         for link in links:
             request = None
-            in_scope = link.kind == PAGE and host_of(link.url) in state.hosts
+            # An <iframe> shows a document or a viewer (a WPS office viewer, a map) inside the page:
+            # checked, not crawled; the frames that carry a home's, a column's or a list's links
+            # are read where those are (_frames_of, the list's pages).
+            in_scope = link.kind == PAGE and link.tag != "iframe" and host_of(link.url) in state.hosts
             if in_scope:
                 paginated = link.tag in ("a", "area") and is_pager_link(link.text, link.url, page_url)
                 depth = want.depth if paginated else want.depth + 1
