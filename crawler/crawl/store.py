@@ -6,15 +6,43 @@ the crawl.
 """
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from scrapy.exceptions import CloseSpider
 
 from checks.facts import MALFORMED, FetchResult, Link
 from checks.hosts import host_of
 from checks.link_checks import CarriedLink
+
+# What a full disk, a quota, a file size limit or a folder made read-only answer: the run
+# cannot go on, and nothing about the crawled sites is learnt from it.
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+SQLITE_STORAGE_ERRORS = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN}
+
+
+def storage_failure(exc: BaseException) -> bool:
+    """Whether `exc` says the local disk refused a write (not a fault of the crawled sites)."""
+    if isinstance(exc, StoreError):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) is not None and exc.sqlite_errorcode & 0xFF in SQLITE_STORAGE_ERRORS
+    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+
+
+class StoreError(CloseSpider):
+    """The run store cannot be written (disk full, read-only): the crawl stops, reason `storage_error`."""
+
+    def __init__(self, message: str):
+        super().__init__("storage_error")
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (url TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -41,22 +69,49 @@ def _decode(data: str) -> FetchResult:
 
 
 class RunStore:
-    COMMIT_EVERY_SECONDS = 1.0
+    # What a killed crawl had not committed is fetched again by its resume: commit often (in WAL
+    # mode without fsync a commit costs microseconds).
+    COMMIT_EVERY_SECONDS = 0.2
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.failure = ""  # the first write the disk refused, as a one-line message
+        try:
+            self.db = sqlite3.connect(self.path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
         self.last_commit = time.monotonic()
 
+    def _failed(self, exc: sqlite3.Error) -> StoreError:
+        self.failure = self.failure or f"cannot write {self.path}: {exc}"
+        return StoreError(self.failure)
+
+    def _write(self, sql: str, values: tuple) -> None:
+        try:
+            self.db.execute(sql, values)
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
+
+    def _write_many(self, sql: str, rows: Iterable[tuple]) -> None:
+        try:
+            self.db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
+
     def close(self) -> None:
-        self.db.commit()
-        self.db.close()
+        try:
+            self.commit()
+        finally:
+            self.db.close()
 
     def commit(self) -> None:
-        self.db.commit()
+        try:
+            self.db.commit()
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
         self.last_commit = time.monotonic()
 
     def tick(self) -> None:
@@ -68,33 +123,33 @@ class RunStore:
     # --- written during the crawl -------------------------------------------------------
     def merge(self, other: Path) -> None:
         """Add the facts of a worker's store of the same run."""
-        self.db.execute("ATTACH DATABASE ? AS worker", (str(other),))
+        self._write("ATTACH DATABASE ? AS worker", (str(other),))
         for table in ("results", "baselines", "pages", "units"):
-            self.db.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM worker.{table}")
-        self.db.execute("INSERT INTO edges SELECT * FROM worker.edges")
+            self._write(f"INSERT OR REPLACE INTO {table} SELECT * FROM worker.{table}", ())
+        self._write("INSERT INTO edges SELECT * FROM worker.edges", ())
         self.commit()
-        self.db.execute("DETACH DATABASE worker")
+        self._write("DETACH DATABASE worker", ())
 
     def put_result(self, key: str, result: FetchResult) -> None:
-        self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, _encode(result)))
+        self._write("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, _encode(result)))
 
     def put_baseline(self, host: str, result: FetchResult) -> None:
-        self.db.execute("INSERT OR REPLACE INTO baselines VALUES (?, ?)", (host, _encode(result)))
+        self._write("INSERT OR REPLACE INTO baselines VALUES (?, ?)", (host, _encode(result)))
 
     def put_page(self, unit_id: str, key: str, url: str, depth: int, section: str, role: str, facts: dict) -> None:
-        self.db.execute(
+        self._write(
             "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
             (unit_id, key, url, depth, section, role, json.dumps(facts, ensure_ascii=False)),
         )
 
     def put_edges(self, unit_id: str, page_url: str, section: str, links: list[tuple[str, Link]]) -> None:
-        self.db.executemany(
+        self._write_many(
             "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(unit_id, page_url, section, key, link.url, link.text, link.tag, link.kind) for key, link in links],
         )
 
     def put_unit(self, unit_id: str, data: dict) -> None:
-        self.db.execute("INSERT OR REPLACE INTO units VALUES (?, ?)", (unit_id, json.dumps(data, ensure_ascii=False)))
+        self._write("INSERT OR REPLACE INTO units VALUES (?, ?)", (unit_id, json.dumps(data, ensure_ascii=False)))
 
     # --- read for the report ------------------------------------------------------------
     def result(self, key: str) -> FetchResult | None:
@@ -178,23 +233,48 @@ class RunStore:
 
 
 class ClaimStore:
-    """Which worker process of a run checks which URL: the first to claim it (one fetch per
-    URL per run). Its own small file, in autocommit, so a claim holds no lock for long."""
+    """The coordination file of a sharded run: which worker process crawls which units (fixed for
+    the run, so a resume finds each unit's facts in its worker's store), and which worker checks
+    which URL: the first to claim it (one fetch per URL per run). In autocommit, so a claim holds
+    no lock for long."""
 
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS claims (url TEXT PRIMARY KEY)")
+    def __init__(self, path: Path, shard: int | None = None):
+        self.path = Path(path)
+        self.shard = shard  # the worker this process is; None in the main process
+        self.failure = ""
+        try:
+            self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS claims (url TEXT PRIMARY KEY, shard INTEGER NOT NULL)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS shards (unit_id TEXT PRIMARY KEY, shard INTEGER NOT NULL)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write {self.path}: {exc}") from exc
 
     def claim(self, key: str) -> bool:
-        """True when this process takes the URL; False when another worker has it."""
-        return self.db.execute("INSERT OR IGNORE INTO claims VALUES (?)", (key,)).rowcount == 1
+        """True when this worker takes the URL; False when another worker has it."""
+        try:
+            return self.db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?)", (key, self.shard)).rowcount == 1
+        except sqlite3.Error as exc:
+            self.failure = self.failure or f"cannot write {self.path}: {exc}"
+            raise StoreError(self.failure) from exc
 
-    def reset(self, done: set[str]) -> None:
-        """Before a resume: only the URLs with a result stay claimed."""
+    def layout(self, unit_ids: list[str], count: int) -> dict[str, int]:
+        """Unit id -> worker: as first dealt for this run (round-robin over `count` workers), kept."""
+        kept = dict(self.db.execute("SELECT unit_id, shard FROM shards").fetchall())
+        if set(kept) == set(unit_ids):
+            return kept
+        dealt = {unit_id: index % count for index, unit_id in enumerate(unit_ids)}
         self.db.execute("BEGIN")
-        self.db.execute("DELETE FROM claims")
-        self.db.executemany("INSERT OR IGNORE INTO claims VALUES (?)", ((key,) for key in done))
+        self.db.execute("DELETE FROM shards")
+        self.db.executemany("INSERT INTO shards VALUES (?, ?)", dealt.items())
+        self.db.execute("COMMIT")
+        return dealt
+
+    def release(self, shard: int, done: set[str]) -> None:
+        """The worker's claims that never got a result (in flight when it stopped) are claimable again."""
+        taken = [key for (key,) in self.db.execute("SELECT url FROM claims WHERE shard = ?", (shard,))]
+        self.db.execute("BEGIN")
+        self.db.executemany("DELETE FROM claims WHERE url = ?", ((key,) for key in taken if key not in done))
         self.db.execute("COMMIT")
 
     def close(self) -> None:

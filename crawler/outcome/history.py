@@ -12,6 +12,7 @@ after the folder itself was pruned.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -92,10 +93,24 @@ class History:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
+        self._in_transaction = False
         self._migrate()
 
     def close(self) -> None:
         self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """What is written inside is kept all or nothing: a run's findings, its reports and its end."""
+        if self._in_transaction:
+            yield
+            return
+        self._in_transaction = True
+        try:
+            with self.db:
+                yield
+        finally:
+            self._in_transaction = False
 
     def _migrate(self) -> None:
         """Each migration and its version number in one transaction: a crash leaves the old schema."""
@@ -104,12 +119,12 @@ class History:
             self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
     def begin_run(self, run_id: str, started: str, today: date, command: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO runs (run_id, started, ended, today, status, command) "
                             "VALUES (?, ?, NULL, ?, 'running', ?)", (run_id, started, today.isoformat(), command))
 
     def end_run(self, run_id: str, ended: str, status: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE runs SET ended = ?, status = ? WHERE run_id = ?", (ended, status, run_id))
 
     def unfinished_runs(self) -> list[tuple[str, str, str]]:
@@ -125,7 +140,7 @@ class History:
         day = today.isoformat()
         seen: list[Seen] = []
         current: set[str] = set()
-        with self.db:
+        with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO run_units (run_id, unit_id, complete) VALUES (?, ?, ?)",
                             (run_id, unit_id, int(complete)))
             self.db.execute("DELETE FROM run_findings WHERE run_id = ? AND unit_id = ?", (run_id, unit_id))
@@ -212,7 +227,7 @@ class History:
             raise HistoryError(f"fingerprint {prefix} is ambiguous: {len(matches)} findings of {unit_id} start "
                                "with it; give more digits")
         print_, check, page_url, target_url, detail = matches[0]
-        with self.db:
+        with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO acceptances VALUES (?, ?, ?, ?, ?)",
                             (print_, unit_id, reason.strip(), until.isoformat() if until else None, accepted_at))
         return self._last_reported(print_) or Finding(unit_id, check, page_url, detail, target_url=target_url)
@@ -220,7 +235,7 @@ class History:
     # --- stored reports -------------------------------------------------------------------
     def save_run(self, run_id: str, reports: list[UnitReport], run_info: dict) -> None:
         """Keep everything the run folder shows, so that `report RUN` can write it again."""
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE runs SET info = ? WHERE run_id = ?",
                             (json.dumps(run_info, ensure_ascii=False), run_id))
             self.db.execute("DELETE FROM run_rows WHERE run_id = ?", (run_id,))

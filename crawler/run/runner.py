@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import platform
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
 from crawler.crawl.options import CrawlOptions, crawl_settings, seconds_left_in
 from crawler.crawl.page_facts import PageAnalyzer
-from crawler.crawl.store import RunStore
+from crawler.crawl.store import RunStore, storage_failure
 from crawler.outcome.assess import Context, assess_unit
 from crawler.outcome.history import History
 from crawler.outcome.model import Seen, UnitReport
@@ -30,7 +31,7 @@ from crawler.probe.dns import make_resolver, probe_nameservers
 from crawler.probe.ipv6 import IPv6Target, own_link_hosts, run_ipv6_check
 from crawler.report.folder import write_run_folder
 from crawler.run.retention import prune_runs
-from crawler.run.workers import INTERRUPTED, CrawlJob, crawl, crawl_sharded
+from crawler.run.workers import INTERRUPTED, STORAGE_ERROR, WORKER_DIED, CrawlJob, crawl, crawl_sharded
 from crawler.sites import Unit
 from crawler.version import __version__
 
@@ -79,12 +80,13 @@ def run_command(units: list[Unit], options: RunOptions) -> str:
 
 
 def resumable_run(history: History, command: str, out_dir: Path) -> tuple[str, datetime] | None:
-    """The unfinished run of the same command to resume; runs unfinished for 24 hours are failed."""
+    """The unfinished run of the same command to resume, in its run folder (whatever the crawl's
+    shape: one store or the workers' stores); runs unfinished for 24 hours are failed."""
     found = None
     now = shanghai_now()
     for run_id, started_text, run_command_ in history.unfinished_runs():
         started = datetime.fromisoformat(started_text)
-        if now - started > RESUME_WITHIN or not (out_dir / run_id / "crawl.sqlite").exists():
+        if now - started > RESUME_WITHIN or not (out_dir / run_id).is_dir():
             history.end_run(run_id, now.isoformat(timespec="seconds"), "failed")
         elif found is None and run_command_ == command:
             found = (run_id, started)
@@ -167,9 +169,15 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
     rules = load_rules(options.rules_override)
     library = load_library(options.regulations_dir or default_library_dir())
     context = Context(options.today, rules, {host_of(u.url): u.name for u in all_units or units})
-    with run_lock(options.out_dir):
-        return _run(units, options, progress, site_when_no_column, keep_history, context,
-                    PageAnalyzer(rules, library, options.today))
+    try:
+        with run_lock(options.out_dir):
+            return _run(units, options, progress, site_when_no_column, keep_history, context,
+                        PageAnalyzer(rules, library, options.today))
+    except (OSError, sqlite3.Error) as exc:
+        if not storage_failure(exc):
+            raise
+        raise RunFailed(f"run failed: cannot write to {options.out_dir} ({exc}); the history is kept as it was, "
+                        "free space or fix the folder, then start the same command again") from None
 
 
 def _run(units, options, progress, site_when_no_column, keep_history, context, analyzer) -> RunOutcome:
@@ -203,8 +211,11 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         stats = crawl_sharded(job, analyzer, options.workers or min(os.cpu_count() or 1, len(units)))
     else:
         stats = crawl(job, analyzer, progress)
-    store = RunStore(job.store_path)
     finish_reason = stats.get("finish_reason")
+    if finish_reason in (STORAGE_ERROR, WORKER_DIED):
+        raise RunFailed(f"run {run_id} failed: {stats.get('error') or finish_reason}; the history is kept as it "
+                        "was, start the same command again to resume it")
+    store = RunStore(job.store_path)
     if finish_reason in INTERRUPTED:  # SIGTERM/SIGINT or the window's end: kept for the resume
         store.close()
         why = "the crawl window ended" if finish_reason == "crawl_window" else "interrupted"
@@ -216,12 +227,6 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         options.crawl.nameservers, options.crawl.timeout, context.rules.ipv6_link_share_threshold)
     reports = [assess_unit(store, unit, context, ipv6.get(unit.id)) for unit in units]
     store.close()
-    for report in reports:
-        if history:
-            report.rows, report.resolved = history.record_unit(
-                run_id, options.today, report.unit.id, report.findings, report.crawl_complete, report.crawled_pages)
-        else:
-            report.rows = [Seen(f, fingerprint(f), options.today.isoformat(), "new") for f in report.findings]
     run_info = {
         "run_id": run_id,
         "start": started.isoformat(timespec="seconds"),
@@ -231,6 +236,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         "requests": stats.get("downloader/request_count", 0),
         "bytes_downloaded": stats.get("audit/bytes_received", 0),
         "pages_unchanged": stats.get("httpcache/revalidate", 0),  # answered 304: the kept copy was used
+        "worker_restarts": stats.get("worker_restarts", 0),  # crawl workers that died alone and were redone
         "options": options.record(),
         "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
         "units": {r.unit.id: {"pages_crawled": r.pages_crawled, "links_checked": r.links_checked,
@@ -238,10 +244,21 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
                               "limits": r.stats.get("limits", {}), "findings": len(r.findings)} for r in reports},
     }
     if history:
-        history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it
-    write_run_folder(run_dir, reports, run_info, history.trend(run_id) if history else (), workbook=bool(history))
+        # All or nothing: a run that cannot write its folder leaves the history as it was, and
+        # its resume records the findings once.
+        with history.transaction():
+            for report in reports:
+                report.rows, report.resolved = history.record_unit(
+                    run_id, options.today, report.unit.id, report.findings, report.crawl_complete,
+                    report.crawled_pages)
+            history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it
+            write_run_folder(run_dir, reports, run_info, history.trend(run_id))
+            history.end_run(run_id, run_info["end"], "finished")
+    else:
+        for report in reports:
+            report.rows = [Seen(f, fingerprint(f), options.today.isoformat(), "new") for f in report.findings]
+        write_run_folder(run_dir, reports, run_info, (), workbook=False)
     if history:
-        history.end_run(run_id, run_info["end"], "finished")
         if options.keep_runs:
             prune_runs(options.out_dir, options.keep_runs, history, run_dir, options.out_dir / HTTP_CACHE_DIR)
         history.close()
