@@ -93,15 +93,28 @@ class UnitStanding:
     def open(self) -> int:
         return sum(self.severities.values())
 
+    @property
+    def assessed(self) -> bool:
+        """A unit none of whose pages could be read (its home behind a firewall challenge) cannot be
+        scored: no findings there means nothing was seen, not that nothing is wrong."""
+        return bool(self.verdict.vetoes) or self.report.pages_crawled > 0
+
+    @property
+    def score(self) -> str:
+        return "—" if self.verdict.score is None or not self.assessed else f"{self.verdict.score:g}"
+
     def rank_key(self) -> tuple:
-        """Vetoed units last, then by score, then fewer high-severity, then fewer open findings."""
-        return (bool(self.verdict.vetoes), -(self.verdict.score or 0), self.severities["high"], self.open,
-                self.report.unit.id)
+        """Scored units by score, then fewer high-severity, then fewer open findings; then the units
+        that could not be assessed; vetoed units last."""
+        return (bool(self.verdict.vetoes), not self.assessed, -(self.verdict.score or 0), self.severities["high"],
+                self.open, self.report.unit.id)
 
     @property
     def conclusion(self) -> str:
         if self.verdict.vetoes:
             return "不合格（单项否决）"
+        if not self.assessed:
+            return "无法评定（未能读取页面）"
         return "合格" if self.verdict.qualified else "不合格"
 
     @property
@@ -138,7 +151,9 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
                     before_day: str | None, rules: Rules, chart: Chart) -> list:
     """The bulletin's body, from the overview to the requirements."""
     units = len(ranked)
-    qualified = sum(1 for s in ranked if s.verdict.qualified)
+    assessed = [s for s in ranked if s.assessed]
+    qualified = sum(1 for s in assessed if s.verdict.qualified)
+    unassessed = [s.report.unit.name for s in ranked if not s.assessed]
     severities = sum((s.severities for s in ranked), Counter())
     total = sum(severities.values())
     last_day = date.fromisoformat(runs[-1][1])
@@ -148,8 +163,11 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
         "检查。现将有关情况通报如下。")]
     blocks.append(Heading("一、总体情况"))
     severity_text = "、".join(f"{name}等级{severities[s]}个" for s, name in SEVERITY_NAMES.items() if severities[s])
-    overview = (f"截至{official.chinese_date(last_day)}，{units}个单位网站中合格{qualified}个、不合格{units - qualified}个，"
-                f"合格率{qualified / units:.0%}。各单位网站共有未整改问题{total}个"
+    overview = (f"截至{official.chinese_date(last_day)}，{units}个单位网站中合格{qualified}个、不合格"
+                f"{len(assessed) - qualified}个"
+                + (f"，{'、'.join(unassessed)}的网站页面未能读取（如被防火墙验证拦截），无法评定" if unassessed else "")
+                + (f"；合格率{qualified / len(assessed):.0%}" if assessed else "")
+                + f"。各单位网站共有未整改问题{total}个"
                 + (f"（{severity_text}）" if severity_text else "")
                 + f"；本期新发现问题{sum(s.new for s in ranked)}个，已整改{sum(s.resolved for s in ranked)}个。")
     if before_day is not None:
@@ -158,10 +176,9 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
         overview += (f"与上期末（{official.chinese_date(date.fromisoformat(before_day))}）相比，未整改问题"
                      + (f"增加{delta}个。" if delta > 0 else f"减少{-delta}个。" if delta else "持平。"))
     blocks.append(Text(overview))
-    blocks.append(Text("各单位排名如下（单项否决的单位列后，其余按得分、高等级问题数、问题总数排序）："))
+    blocks.append(Text("各单位排名如下（按得分、高等级问题数、问题总数排序，无法评定和单项否决的单位列后）："))
     blocks.append(Grid(["排名", "单位", "得分", "结论", *SEVERITY_NAMES.values(), "合计", "较上期"],
-                       [[str(rank), s.report.unit.name, "—" if s.verdict.score is None else f"{s.verdict.score:g}",
-                         s.conclusion, str(s.severities["high"]), str(s.severities["medium"]),
+                       [[str(rank), s.report.unit.name, s.score, s.conclusion, str(s.severities["high"]), str(s.severities["medium"]),
                          str(s.severities["low"]), str(s.open), s.change] for rank, s in enumerate(ranked, start=1)],
                        [12, 34, 16, 34, 10, 10, 10, 12, 16]))
     blocks.append(chart)
@@ -263,7 +280,8 @@ def chart_png(ranked: list[UnitStanding]) -> bytes:
         axes.text(total + 0.1, position, str(total), va="center", fontsize=8)
     axes.set_yticks(positions, labels, fontsize=9, **({"fontfamily": chinese} if chinese else {}))
     axes.set_xlabel("未整改问题数" if chinese else "open findings", fontdict=font)
-    axes.legend(prop={"family": chinese, "size": 8} if chinese else {"size": 8}, loc="lower right")
+    axes.legend(prop={"family": chinese, "size": 8} if chinese else {"size": 8}, loc="lower center",
+                bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     axes.xaxis.get_major_locator().set_params(integer=True)
     figure.tight_layout()

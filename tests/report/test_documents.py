@@ -25,6 +25,7 @@ from crawler.sites import Unit
 NANJING = Unit("nanjing", "南京海关", "http://nanjing.customs.test/", None, "disclosure", 4, 3000)
 HANGZHOU = Unit("hangzhou", "杭州海关", "http://hangzhou.customs.test/", None, "disclosure", 4, 3000)
 LASA = Unit("lasa", "拉萨海关", "http://lasa.customs.test/", None, "disclosure", 4, 3000)
+GONGBEI = Unit("gongbei", "拱北海关", "http://gongbei.customs.test/", None, "disclosure", 4, 3000)
 COLUMN = "http://nanjing.customs.test/zfxxgk/"
 FIRST, SECOND = date(2026, 3, 2), date(2026, 3, 30)  # Mondays; 15 working days after the first: 3月23日
 
@@ -40,6 +41,8 @@ NEW = Finding("nanjing", "wrong_link", COLUMN, "链接指向其他单位的网�
               link_text="南京海关12360热线")
 NO_AAAA = Finding("lasa", "ipv6_no_aaaa", LASA.url, "lasa.customs.test 没有 AAAA 记录")
 LASA_DOWN = Finding("lasa", "site_unreachable", LASA.url, "首页无法访问：连接超时")
+CHALLENGED = Finding("gongbei", "link_blocked", GONGBEI.url, "首页被防火墙以 HTTP 412 JavaScript验证拦截，整个站点未能核验",
+                     http_status=412)
 
 SITES_YAML = """\
 notice:
@@ -56,8 +59,9 @@ def record(history: History, out: Path, day: date, findings: dict[Unit, list[Fin
     history.begin_run(run_id, f"{day}T01:30:00+08:00", day, "run")
     reports = []
     for unit, unit_findings in findings.items():
-        report = UnitReport(unit=unit, findings=unit_findings, pages_crawled=40, links_checked=300,
-                            crawl_complete=True, crawl_notes="", reachable=True,
+        blocked = unit is GONGBEI
+        report = UnitReport(unit=unit, findings=unit_findings, pages_crawled=0 if blocked else 40,
+                            links_checked=0 if blocked else 300, crawl_complete=not blocked, crawl_notes="", reachable=True,
                             stats={"ipv6_verdict": ipv6[unit.id]}, crawled_pages={NANJING.url, COLUMN})
         report.rows, report.resolved = history.record_unit(run_id, day, unit.id, unit_findings, True,
                                                            report.crawled_pages)
@@ -76,13 +80,14 @@ def office(tmp_path, monkeypatch):
     (tmp_path / "sites.yaml").write_text(SITES_YAML, encoding="utf-8")
     out = tmp_path / "reports"
     history = History(out / "history.sqlite")
-    ipv6 = {"nanjing": "partial", "hangzhou": "pass", "lasa": "fail"}
+    ipv6 = {"nanjing": "partial", "hangzhou": "pass", "lasa": "fail", "gongbei": ""}
     first = record(history, out, FIRST, {NANJING: [HOME_LINK, COLUMN_LINK, STALE, METADATA, FIXED],
-                                         HANGZHOU: [], LASA: [NO_AAAA]}, ipv6)
+                                         HANGZHOU: [], LASA: [NO_AAAA], GONGBEI: [CHALLENGED]}, ipv6)
     assert main(["notice", "--all", "--today", FIRST.isoformat()]) == 0
     history.accept("nanjing", fingerprint(METADATA)[:8], "该页面为历史文件，无需文号", None, "2026-03-05T10:00:00+08:00")
     second = record(history, out, SECOND, {NANJING: [HOME_LINK, COLUMN_LINK, STALE, METADATA, NEW],
-                                           HANGZHOU: [], LASA: [NO_AAAA, LASA_DOWN]}, ipv6)
+                                           HANGZHOU: [], LASA: [NO_AAAA, LASA_DOWN],
+                                           GONGBEI: [CHALLENGED]}, ipv6)
     history.close()
     yield out, first, second
 
@@ -132,7 +137,8 @@ def test_notice_lists_every_open_finding_once_marks_overdue_and_fixed(office):
 
 def test_first_notices_went_to_units_with_open_findings_only(office):
     out, first, _ = office
-    assert sorted(p.name for p in (out / first / "notices").iterdir()) == ["lasa-整改通知.docx", "nanjing-整改通知.docx"]
+    assert sorted(p.name for p in (out / first / "notices").iterdir()) == ["gongbei-整改通知.docx", "lasa-整改通知.docx",
+                                                                        "nanjing-整改通知.docx"]
     text = paragraphs(out / first / "notices" / "nanjing-整改通知.docx")
     assert not any("逾期" in line or "已整改" in line for line in text)  # nothing asked before
     assert any(finding_sentence(METADATA) in line for line in text)  # not yet accepted then
@@ -170,7 +176,7 @@ def test_bulletin_ranks_units_as_summary_csv_counts_them(office):
     ranking = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
     assert ranking[0] == ["排名", "单位", "得分", "结论", "高", "中", "低", "合计", "较上期"]
     counts = summary(out, second)
-    assert [row[1] for row in ranking[1:]] == ["杭州海关", "南京海关", "拉萨海关"]
+    assert [row[1] for row in ranking[1:]] == ["杭州海关", "南京海关", "拱北海关", "拉萨海关"]
     for row in ranking[1:]:
         unit = counts[row[1]]
         by_severity = {s: sum(int(unit[c]) for c, info in CATALOG.items() if info.severity == s)
@@ -178,24 +184,29 @@ def test_bulletin_ranks_units_as_summary_csv_counts_them(office):
         assert row[4:8] == [str(by_severity["high"]), str(by_severity["medium"]), str(by_severity["low"]),
                             str(sum(by_severity.values()))]
     # 拉萨: home page unreachable in 1 of the period's 1 runs: single veto, ranked last, not scored
-    assert ranking[3][2:4] == ["—", "不合格（单项否决）"]
+    assert ranking[4][2:4] == ["—", "不合格（单项否决）"]
+    # 拱北: not one page read behind its firewall: no score, no verdict, not counted as qualified
+    assert ranking[3][2:4] == ["—", "无法评定（未能读取页面）"]
+    assert any("4个单位网站中合格2个、不合格1个，拱北海关的网站页面未能读取（如被防火墙验证拦截），无法评定；合格率67%" in line
+               for line in text)
     assert "拉萨海关：站点无法访问（1次检查中1次发现）。" in text
     # 南京: 1 unusable link on the home page (1 point), 2 elsewhere (0.1 each)
     assert ranking[2][2:4] == ["98.8", "合格"] and ranking[1][2:4] == ["100", "合格"]
     assert "首页链接不可用（每个扣1分）：南京海关1个（扣1分）。" in text
     assert "其他页面链接不可用（每个扣0.1分）：南京海关2个（扣0.2分）。" in text
     # changes against the previous period's last run (the first run): 南京 5 -> 4, 拉萨 1 -> 2
-    assert [row[8] for row in ranking[1:]] == ["持平", "-1", "+1"]
+    assert [row[8] for row in ranking[1:]] == ["持平", "-1", "持平", "+1"]
     assert "问题减少的单位：南京海关（-1）。" in text and "问题增加的单位：拉萨海关（+1）。" in text
     assert "本期整改问题的单位：南京海关（1个）。" in text
     ipv6 = [[cell.text for cell in row.cells] for row in document.tables[2].rows]
-    assert ipv6[1:] == [["杭州海关", "通过", "—"], ["南京海关", "部分通过", "—"], ["拉萨海关", "未通过", NO_AAAA.detail]]
+    assert ipv6[1:] == [["杭州海关", "通过", "—"], ["南京海关", "部分通过", "—"], ["拱北海关", "未检查", "—"],
+                        ["拉萨海关", "未通过", NO_AAAA.detail]]
     assert len(document.inline_shapes) == 1  # the chart
     png = stem.with_suffix(".png").read_bytes()
     assert png.startswith(b"\x89PNG") and document.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill is not None
     markdown = stem.with_suffix(".md").read_text(encoding="utf-8")
     assert markdown.startswith("# 关于2026年3月3日至2026年3月31日海关网站政府信息公开检查情况的通报")
-    assert "| 3 | 拉萨海关 | — | 不合格（单项否决） | 2 | 0 | 0 | 2 | +1 |" in markdown
+    assert "| 4 | 拉萨海关 | — | 不合格（单项否决） | 2 | 0 | 0 | 2 | +1 |" in markdown
     assert f"]({stem.with_suffix('.png').name})" in markdown
     annex = [[cell.text for cell in row.cells] for row in document.tables[-1].rows]
     assert annex[0] == ["排名", "单位", "检查页面", "检查链接", "高", "中", "低", "本期新增", "本期整改", "问题分布"]
