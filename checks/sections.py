@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -20,8 +20,8 @@ from lxml import etree
 from checks.dates import item_date, remove_dates, shanghai_today
 from checks.findings import Finding
 from checks.hosts import host_of
-from checks.paging import PAGER_WORDS, link_url, read_pager, web_url
-from checks.rules import ARTICLE, Rules, SectionRule
+from checks.paging import PAGER_WORDS, link_url, pager_word, read_pager, web_url
+from checks.rules import Rules, SectionRule
 
 COLUMN_NAME = "政府信息公开专栏"
 
@@ -258,6 +258,10 @@ _UNDATED_MIN_TITLE = 6  # mean CJK length of the titles of an undated list (menu
 # Chinese characters of running text that make a page an article: a few paragraphs, more than a
 # footer's address and copyright lines that carry no chrome class
 _ARTICLE_MIN_CHARS = 150
+# ... or in full sentences (ended by 。！？), which menus, footers and 暂无信息 lines do not make
+_ARTICLE_MIN_SENTENCE_CHARS = 40
+_SENTENCE = re.compile(r"[^。！？!?\n]*[。！？!?]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _TRAILING_DATE = re.compile(
     r"[\s\[(【]*((?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[01]\d-[0-3]\d)[\])】]?\s*$")
 
@@ -266,6 +270,7 @@ _TRAILING_DATE = re.compile(
 class _Row:
     item: ListItem
     links: list[str]  # every link of the entry: a link to the page itself marks a menu
+    pictorial: bool = False  # the link shows an image, no text (an icon of a rail of social links)
 
 
 @dataclass
@@ -308,7 +313,8 @@ def _frames(root, base: str, page_url: str) -> list[str]:
 def is_single_article(html: str) -> bool:
     """Whether the page is itself an article (a guide, a system description), not a list.
 
-    An article has a body of running text outside links and page chrome, and no dated list.
+    An article has a body of running text outside links and page chrome, and no dated list: a few
+    full sentences, or more text than a footer's address and copyright lines carry.
     """
     root = parse_html(html)
     drop_non_content(root)
@@ -324,11 +330,13 @@ def is_single_article(html: str) -> bool:
             element.drop_tree()
     body = root.find("body")
     body_text = "".join((body if body is not None else root).itertext())
-    return len(re.findall(r"[\u4e00-\u9fff]", body_text)) >= _ARTICLE_MIN_CHARS
+    sentences = "".join(_SENTENCE.findall(body_text))
+    return (len(_CJK.findall(body_text)) >= _ARTICLE_MIN_CHARS
+            or len(_CJK.findall(sentences)) >= _ARTICLE_MIN_SENTENCE_CHARS)
 
 
 def _main_list(root, base: str, page_url: str, today: dt.date) -> list[_Row]:
-    groups = _row_groups(root, base, today)
+    groups = [g for g in _row_groups(root, base, today) if not _is_menu(g, page_url)]
     dated = [g for g in groups if g.dated and g.dated * 2 >= len(g.rows) and not _is_chrome(g.parent)]
     if dated:
         # a dated "latest updates" box in a sidebar loses to the main list
@@ -336,16 +344,87 @@ def _main_list(root, base: str, page_url: str, today: dt.date) -> list[_Row]:
         # CMS templates often cut one list into several <ul> of five entries: take the siblings too
         chosen = [g for g in dated if g is best or _same_block(g.parent, best.parent)]
         return [row for group in chosen for row in group.rows]
-    own = {urldefrag(page_url)[0]} if page_url else set()
     undated = [
         g for g in groups
         if not _is_chrome(g.parent) and not _hinted(g.parent, _NAV_HINT) and not _hinted(g.parent, _PAGER_HINT, 2)
-        and not any(link in own for row in g.rows for link in row.links)
+        and not _mostly(g, lambda row: row.pictorial) and not _leaves_site(g, page_url)
         and _mean_cjk(row.item.title for row in g.rows) >= _UNDATED_MIN_TITLE
     ]
     if not undated:
         return []
     return max(undated, key=lambda g: len(g.rows)).rows
+
+
+def _mostly(group: _Group, test) -> bool:
+    return sum(1 for row in group.rows if test(row)) * 2 >= len(group.rows)
+
+
+def _is_menu(group: _Group, page_url: str) -> bool:
+    """A menu of the column, not a list: it links the page itself or its parent folder (the column),
+    or mostly the index pages of folders beside the page's own (the sibling sections)."""
+    if not page_url:
+        return False
+    page = urlsplit(page_url)
+    folder = page.path.rsplit("/", 1)[0]
+    parent = folder.rsplit("/", 1)[0]
+    host = host_of(page_url)
+    links = [urlsplit(link) for row in group.rows for link in row.links if host_of(link) == host]
+
+    def index_of(link, of_folder: str) -> bool:
+        where, name = link.path.rsplit("/", 1) if "/" in link.path else ("", link.path)
+        return where == of_folder and not link.query and _INDEX_NAME.match(name) is not None
+
+    if any((link.path, link.query) == (page.path, page.query) or index_of(link, folder) and not page.query
+           or index_of(link, parent) for link in links):
+        return True
+    siblings = sum(1 for link in links if _INDEX_NAME.match(link.path.rsplit("/", 1)[-1])
+                   and link.path.rsplit("/", 1)[0] != folder and link.path.rsplit("/", 2)[0] == parent)
+    return siblings >= 2 and siblings * 2 >= len(group.rows)
+
+
+def _leaves_site(group: _Group, page_url: str) -> bool:
+    """Whether most entries link other sites: a box of related links, not the section's list."""
+    host = host_of(page_url) if page_url else ""
+    return bool(host) and _mostly(group, lambda row: host_of(row.item.url) != host)
+
+
+# A location trail: 当前位置：首页 > 政府信息公开 > 规范性文件
+_TRAIL_LABEL = re.compile(r"^(?:(?:当前|您的|你的|您现在的|你现在的|所在)(?:所在)?位置|当前页面|位置|导航|you are here)\s*[:：]?", re.I)
+_TRAIL_SEPARATOR = re.compile(r"\s*(?:>+|»|›|→|/)\s*")
+_TRAIL_HOME = re.compile(r"首页|主页|home", re.I)
+_TRAIL_STEP_MAX_CHARS = 24
+_TRAIL_MAX_CHARS = 120
+_INDEX_NAME = re.compile(r"^(?:index|default|main)?(?:\.\w{2,5})?$", re.I)
+
+
+def _is_trail(element) -> bool:
+    """Whether the element is a location trail (breadcrumb): a short run of steps from the home
+    page to this one, said by a label (当前位置) or separated by '>' from a first step that is the
+    home page."""
+    text = _short_text(element, _TRAIL_MAX_CHARS)
+    if not text or _TRAILING_DATE.search(text) or re.search(r"(?:19|20)\d\d[-/.年]\d", text):
+        return False
+    label = _TRAIL_LABEL.match(text)
+    steps = [step for step in _TRAIL_SEPARATOR.split(text[label.end():] if label else text) if step]
+    if not steps or any(len(step) > _TRAIL_STEP_MAX_CHARS for step in steps):
+        return False
+    if label:
+        return True
+    first = next(element.iter("a"), None)
+    home = _TRAIL_HOME.search(steps[0]) or (first is not None and urlsplit((first.get("href") or "").strip()).path in ("/", ""))
+    return len(steps) >= 2 and bool(home) and bool(_TRAIL_SEPARATOR.search(text))
+
+
+def _short_text(element, limit: int) -> str | None:
+    """text_of(element), or None when it is longer than `limit` (read no further than needed)."""
+    parts, size = [], 0
+    for part in element.itertext():
+        parts.append(part)
+        size += len(part)
+        if size > limit * 3:
+            return None
+    text = " ".join(unicodedata.normalize("NFKC", " ".join(parts)).split())
+    return text if len(text) <= limit else None
 
 
 def _row_groups(root, base: str, today: dt.date) -> list[_Group]:
@@ -359,6 +438,8 @@ def _row_groups(root, base: str, today: dt.date) -> list[_Group]:
             if not isinstance(child.tag, str):
                 continue
             row = _row(child, base, today) if child.tag in _ROW_TAGS else None
+            if row is not None and _is_trail(child):
+                row = None
             if row is not None:
                 by_tag.setdefault(child.tag, _Group(parent)).rows.append(row)
                 undated = row if row.item.date is None else None
@@ -369,7 +450,8 @@ def _row_groups(root, base: str, today: dt.date) -> list[_Group]:
                 if date is not None:
                     undated.item = replace(undated.item, date=date)
             undated = None
-        groups.extend(by_tag.values())
+        if by_tag and not _is_trail(parent):
+            groups.extend(by_tag.values())
     return groups
 
 
@@ -399,14 +481,15 @@ def _row(element, base: str, today: dt.date) -> _Row | None:
     attribute = " ".join(unicodedata.normalize("NFKC", anchor.get("title") or "").split())
     if attribute and re.search(r"(\.{2,}|…)$", title) and len(attribute) > len(title):
         title = attribute  # the list shows a cut title, the attribute holds it whole
-    if title.lower() in PAGER_WORDS or title.isdigit() or _MORE.match(title) or PLACEHOLDERS.search(title):
+    word = pager_word(title)
+    if word in PAGER_WORDS or word.isdigit() or _MORE.match(title) or PLACEHOLDERS.search(title):
         return None
     date = item_date(full_text.replace(text_of(anchor), " ", 1), today=today)
     trailing = _TRAILING_DATE.search(title)
     if trailing:
         date = date or item_date(trailing.group(1), today=today)
         title = title[: trailing.start()].strip() or title
-    return _Row(ListItem(title=title, url=url, date=date), [u for _, _, u in anchors])
+    return _Row(ListItem(title=title, url=url, date=date), [u for _, _, u in anchors], pictorial=not text_of(anchor))
 
 
 def _is_chrome(element) -> bool:
@@ -438,7 +521,7 @@ class SectionFacts:
     canonical: str
     url: str | None  # None: the section sits on the column page itself
     name_on_page: str
-    is_article: bool
+    is_article: bool  # its page is an article (running text), whatever links it also shows
     items: list[ListItem] = field(default_factory=list)
 
 
@@ -484,12 +567,12 @@ def section_findings(
             findings.append(Finding(unit_id, "missing_section", column_url, detail))
             continue
         page = facts.url or column_url
-        # a guide or a system description may be one page: never empty, never stale
-        if facts.is_article or rule.kind == ARTICLE:
-            continue
+        # whatever its kind, a section whose page lists nothing and holds no article text is empty;
+        # a guide or a system description may be one article
         if not facts.items:
-            findings.append(Finding(unit_id, "empty_section", page,
-                                    f"{rule.canonical}：栏目“{facts.name_on_page}”没有任何条目（已查看全部分页）"))
+            if not facts.is_article:
+                findings.append(Finding(unit_id, "empty_section", page,
+                                        f"{rule.canonical}：栏目“{facts.name_on_page}”没有任何条目（已查看全部分页）"))
             continue
         stale = _stale_detail(rule, facts, today)
         if stale:

@@ -44,8 +44,8 @@ class PageAnalyzer:
         }
         if page.predicted:
             facts["predicted"] = page.predicted
-        if first:
-            facts["is_article"] = not page.items and is_single_article(html)
+        if first:  # asked even when the page shows links: they may be boxes of every list page
+            facts["is_article"] = is_single_article(html)
         return facts
 
     def item(self, html: str) -> dict:

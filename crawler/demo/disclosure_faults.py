@@ -1,14 +1,16 @@
 """Faults of the disclosure column: sections, item metadata and wrong links.
 
-Planted: a unit without 规范性文件, an empty section, a stale one, a unit without last year's
-annual report, items lacking the core metadata their section demands, a repealed document in a
-现行有效 column, and a wrong link of each kind (another unit's site, an unrelated title, a parked
-domain, a gambling site). Look-alikes that must not be flagged: section names in variant forms
-and as block headings, a list whose entries begin on its page 2, a list exactly as old as the
-threshold, metadata as a table or as `label：value` lines, a notice without 文号 (only 规范性文件
-need one), an annual report without metadata, a partly repealed document in a 现行有效 column, a
-repealed one outside it, a link naming the unit it lands on, a long link text whose target title
-is a close paraphrase, and a customs news item about seized gambling equipment.
+Planted: a unit without 规范性文件, an empty section (a list showing nothing but its location
+trail; a system section that is an empty list saying 暂无信息), a stale one, a unit without last
+year's annual report, items lacking the core metadata their section demands, a repealed document
+in a 现行有效 column, and a wrong link of each kind (another unit's site, an unrelated title, a
+parked domain, a gambling site). Look-alikes that must not be flagged: a guide that is one article
+beneath a location trail, section names in variant forms and as block headings, a list whose
+entries begin on its page 2, a list exactly as old as the threshold, metadata as a table or as
+`label：value` lines, a notice without 文号 (only 规范性文件 need one), an annual report without
+metadata, a partly repealed document in a 现行有效 column, a repealed one outside it, a link naming
+the unit it lands on, a long link text whose target title is a close paraphrase, and a customs
+news item about seized gambling equipment.
 
 Thresholds come from the rules the checks use (`checks/rules.yaml`), so the two cannot drift.
 Section faults are planted before the lists are built (they change what the lists hold), link
@@ -19,7 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from checks.rules import Rules
-from crawler.demo.sites import GOV_HOST, ExternalSite, Site, UnitSite
+from crawler.demo.sites import GOV_HOST, LIST_KEYS, ExternalSite, Site, UnitSite
 from crawler.demo.truth import Truth
 
 # The canonical names of the sections (rules.yaml), by the key the sites use.
@@ -106,8 +108,12 @@ def _section_faults_by_design(sites: dict[str, UnitSite], truth: Truth) -> None:
             if key not in spec.sections:
                 truth.finding(spec.id, "missing_section", column, "section_missing", [CANONICAL[key]])
             elif key in spec.empty_sections:
-                truth.finding(spec.id, "empty_section", site.url(site.section_paths[key]), "section_empty",
-                              [CANONICAL[key]])
+                # an empty list beneath a location trail, or an empty guide or system section
+                fault = ("section_empty" if key in LIST_KEYS and not spec.breadcrumb
+                         else "section_empty_under_breadcrumb" if key in LIST_KEYS else "article_section_empty")
+                truth.finding(spec.id, "empty_section", site.url(site.section_paths[key]), fault, [CANONICAL[key]])
+            elif spec.breadcrumb and key not in LIST_KEYS:
+                truth.page_ok(spec.id, "empty_section", site.url(site.section_paths[key]), "article_under_breadcrumb")
             elif spec.sections[key] != CANONICAL[key]:
                 truth.page_ok(spec.id, "missing_section", column, "variant_section_name", section=CANONICAL[key])
         if spec.column_layout == "blocks":

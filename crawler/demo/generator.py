@@ -156,12 +156,13 @@ UNITS = (
     UnitSpec(
         "shenzhen", "深圳海关", "深关", 531000, "gbk", "eportal",
         {key: name for key, name in _STANDARD_SECTIONS.items() if key != "norms"}, "发文机关", metadata_style="colon",
+        empty_sections=("system",), breadcrumb=True,
     ),
     UnitSpec(
         "xiamen", "厦门海关", "厦关", 361000, "utf-8", "suffix",
         {"guide": "政务公开指南", "system": "信息公开制度", "notices": "政府信息公开目录", "reports": "政务公开年报",
          "norms": "规范性文件"},
-        "发文机关", column_layout="blocks", empty_sections=("norms",),
+        "发文机关", column_layout="blocks", empty_sections=("norms",), breadcrumb=True, empty_list_text="",
     ),
     UnitSpec("manzhouli", "满洲里海关", "满关", 212000, "utf-8", "suffix", _STANDARD_SECTIONS, "发文机关"),
     UnitSpec("gacc", "海关总署", "署", 302249, "utf-8", "suffix", _STANDARD_SECTIONS, "发文机关"),

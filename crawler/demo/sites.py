@@ -137,8 +137,10 @@ class UnitSpec:
     # block with its name as a heading, its latest entries and a 更多 link
     column_layout: str = "nav"
     explicit_column: bool = False  # sites.yaml names its disclosure_url
-    empty_sections: tuple[str, ...] = ()  # list sections that list nothing
+    empty_sections: tuple[str, ...] = ()  # sections that list nothing (a guide or system one too: an empty list)
     templates: str = "easysite"  # "easysite", or "2025": the redesigned templates (crawler.demo.site2025)
+    breadcrumb: bool = False  # list and section pages show a location trail (当前位置：首页 > …)
+    empty_list_text: str = "暂无信息"  # what an empty list shows ('': an empty <ul>, nothing else)
 
 
 NOTICE_TOPICS = (
@@ -376,13 +378,16 @@ class UnitSite(Site):
         spec = self.spec
         self.add_page(Page("/", spec.name, self._home_main))
         self.add_page(Page(self.column, "政府信息公开", self._column_main))
-        if "guide" in self.sections:
+        for key in ("guide", "system"):
+            if key in spec.empty_sections:
+                self.items[key] = []
+        if "guide" in self.sections and "guide" not in spec.empty_sections:
             self._single_article("guide", f"{spec.name}政府信息公开指南", 2, [
                 f"为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，编制{spec.name}政府信息公开指南。",
                 "本指南所称政府信息，是指本关在履行行政管理职能过程中制作或者获取的，以一定形式记录、保存的信息。",
                 "公民、法人或者其他组织可以通过信函、传真、网上申请等方式向本关申请获取政府信息。",
             ])
-        if "system" in self.sections:
+        if "system" in self.sections and "system" not in spec.empty_sections:
             self._single_article("system", f"{spec.name}政府信息公开制度", 3, [
                 f"第一条　为规范{spec.name}政府信息公开工作，制定本制度。",
                 "第二条　本关办公室是政府信息公开工作的主管部门，负责组织协调本关政府信息公开工作。",
@@ -428,7 +433,7 @@ class UnitSite(Site):
         return norms
 
     def build_lists(self) -> None:
-        for key in [*(k for k in self.sections if k in LIST_KEYS), *self.extra_lists]:
+        for key in [*(k for k in self.sections if k in LIST_KEYS or k in self.spec.empty_sections), *self.extra_lists]:
             self._section_list(key)
 
     def _recent(self, i: int, offset: int) -> date:
@@ -476,7 +481,7 @@ class UnitSite(Site):
         published = self.today - timedelta(days=40 + number)
         item = Item(self.section_paths[key], title, published, f"{self.spec.abbr}办〔{published.year}〕{number}号", body)
         self.items[key] = [item]
-        self.add_page(Page(item.path, title, lambda: self._article_main(item)))
+        self.add_page(Page(item.path, title, lambda: self._trail(key) + self._article_main(item)))
 
     def add_attachment(self, item: Item, path: str, text: str, **behaviour) -> None:
         item.attachments.append((path, text))
@@ -602,7 +607,7 @@ class UnitSite(Site):
                 f'<li><a href="{item.path}" title="{esc(item.title)}">{esc(item.title)}</a>'
                 f"<span>{item.published.isoformat()}</span></li>"
                 for item in self.items[key][:BLOCK_ENTRIES]
-            ) or '<li class="no-data">暂无信息</li>'
+            ) or self._no_entries()
             blocks.append(
                 f'<div class="column-block"><div class="block-title"><h3>{esc(self.titles[key])}</h3>'
                 f'<a class="more" href="{self.section_paths[key]}">更多&gt;&gt;</a></div>'
@@ -618,11 +623,23 @@ class UnitSite(Site):
             for item in chunk
         )
         if not self.items[key]:
-            entries = '<li class="no-data">暂无信息</li>\n'
+            entries = self._no_entries()
         return (
-            f'<div class="easysite-column-title"><h2>{esc(self.titles[key])}</h2></div>\n'
+            f'{self._trail(key)}<div class="easysite-column-title"><h2>{esc(self.titles[key])}</h2></div>\n'
             f'<ul class="easysite-list">\n{entries}</ul>\n{self._pager(key, n)}'
         )
+
+    def _no_entries(self) -> str:
+        text = self.spec.empty_list_text
+        return f'<li class="no-data">{esc(text)}</li>\n' if text else ""
+
+    def _trail(self, key: str) -> str:
+        """The location trail of a section's pages, when the unit's template shows one."""
+        if not self.spec.breadcrumb:
+            return ""
+        column = f' &gt; <a href="{self.column}">政府信息公开</a>' if key in self.section_paths else ""
+        return (f'<div class="site-path">当前位置：<a href="/">首页</a>{column}'
+                f' &gt; <span>{esc(self.titles[key])}</span></div>\n')
 
     def _pager(self, key: str, n: int) -> str:
         pages = self.list_pages.get(key, [])

@@ -1,6 +1,7 @@
 """After the crawl: run the checks over the facts in the run store, unit by unit."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
@@ -24,6 +25,8 @@ from crawler.crawl.page_facts import findings_from
 from crawler.crawl.store import RunStore
 
 DEADLINE_REASONS = {"closespider_timeout": "达到运行时限（--deadline）"}
+# A link this many sections' lists show alike is a box of every list page, not an entry of each.
+SHARED_BOX_SECTIONS = 3
 
 
 def _fetch(data: dict | None) -> FetchResult | None:
@@ -128,12 +131,13 @@ def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) 
     column_url = stats.get("column_url")
     if column_url is None:
         return section_findings(unit.id, None, {}, context.today, context.rules, home_url=unit.url)
+    navigation: set[str] = set()
     if column_facts is not None:
-        sections = gather_sections(column_facts["sections"], pages)
+        sections, navigation = gather_sections(column_facts["sections"], pages)
         findings += section_findings(unit.id, column_url, sections, context.today, context.rules,
                                      column_link_texts=column_facts["link_texts"], home_url=unit.url)
     for url, _depth, _section, _role, facts in pages:
-        if "metadata" in facts:
+        if "metadata" in facts and canonical_url(url) not in navigation:
             findings += metadata_findings(unit.id, url, facts.get("title", ""), facts["metadata"], context.rules,
                                           *facts["listed_in"])
         findings += findings_from(facts)
@@ -154,16 +158,25 @@ def column_facts_of(pages: list) -> dict | None:
     return {"sections": sections, "link_texts": [text for part in parts for text in part["link_texts"]]}
 
 
-def gather_sections(named: dict, pages: list) -> dict[str, SectionFacts | None]:
-    """Each section the column names, with the entries of every crawled page of its list.
+def gather_sections(named: dict, pages: list) -> tuple[dict[str, SectionFacts | None], set[str]]:
+    """Each section the column names, with the entries of every crawled page of its list, and the
+    (canonical) URLs the lists showed that are navigation, not entries.
 
     A section whose list could not be crawled (a broken link, another host) concludes nothing:
-    it is given as an article, which is never empty nor stale.
+    it is given as an article, which is never empty nor stale. A link to a page of a section's list
+    (a menu of the column's sections) and a link the lists of three or more sections show alike (a
+    box repeated on every list page: related links, a rail of social accounts) are no entries.
     """
     lists: dict[str, list[dict]] = {}
     for _url, _depth, _section, _role, facts in pages:
         if "list" in facts:
             lists.setdefault(facts["section"], []).append(facts["list"])
+    listed = {canonical: {canonical_url(item_url): (title, item_url, day)
+                          for page in seen for title, item_url, day in page["items"]}
+              for canonical, seen in lists.items()}
+    shown_by = Counter(url for entries in listed.values() for url in entries)
+    navigation = {canonical_url(url) for url, _depth, _section, _role, facts in pages if "list" in facts}
+    navigation |= {url for url, count in shown_by.items() if count >= SHARED_BOX_SECTIONS}
     sections: dict[str, SectionFacts | None] = {}
     for canonical, ref in named.items():
         if ref is None:
@@ -172,8 +185,7 @@ def gather_sections(named: dict, pages: list) -> dict[str, SectionFacts | None]:
         name_on_page, url = ref
         seen = lists.get(canonical, [])
         items = [ListItem(title, item_url, date.fromisoformat(day) if day else None)
-                 for page in seen for title, item_url, day in page["items"]]
-        unique = list({item.url: item for item in items}.values())
+                 for key, (title, item_url, day) in listed.get(canonical, {}).items() if key not in navigation]
         is_article = not seen or any(page.get("is_article") for page in seen)
-        sections[canonical] = SectionFacts(canonical, url, name_on_page, is_article, unique)
-    return sections
+        sections[canonical] = SectionFacts(canonical, url, name_on_page, is_article, items)
+    return sections, navigation

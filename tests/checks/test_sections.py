@@ -274,6 +274,73 @@ def test_single_article_versus_list():
     assert is_single_article(guide)
     assert not is_single_article(LIST_PAGE)
     assert not is_single_article(page('<ul><li><a href="#">暂无信息</a></li></ul>'))
+    # a short system description: a few full sentences, under any footer's length
+    system = page('<div class="wz">当前位置：<a href="/">首页</a> &gt; 政府信息公开制度</div><h2>政府信息公开制度</h2>'
+                  "<p>第一条　为规范本关政府信息公开工作，制定本制度。</p><p>第二条　本关办公室是政府信息公开工作的主管部门。</p>")
+    assert is_single_article(system)
+    assert not is_single_article(page('<h2>政府信息公开制度</h2><p>暂无信息。</p><p>主办单位：南京海关　地址：南京市中山东路</p>'))
+
+
+# Page chrome of a list page, as independently built customs-like sites lay it out, with class
+# names that say nothing: a location trail, a menu of the column's sections, a box of related
+# links to other sites, a rail of icon links, a pager. None of them is an entry of the list.
+CHROME_URL = "http://shanghai.customs.gov.cn/shanghai_customs/423405/zfxxgk/gfxwj/index.html"
+TRAILS = {
+    "labelled": '<div class="wz">当前位置：<a href="/">首页</a> &gt; <a href="../index.html">政府信息公开</a> &gt; 规范性文件</div>',
+    "unlabelled": '<p class="dq"><a href="/shanghai_customs/index.html">首页</a> » <a href="../index.html">政府信息公开</a>'
+                  ' » <a href="index.html">规范性文件</a></p>',
+    "items": '<ul class="lj"><li><a href="/">上海海关</a></li><li>&gt;</li><li><a href="../index.html">政府信息公开专栏</a>'
+             '</li><li>&gt;</li><li><span>规范性文件</span></li></ul>',
+    "site name first": '<div class="t3"><a href="/">上海海关门户网站</a> &gt; <a href="../index.html">政府信息公开</a></div>',
+}
+MENU = ('<div class="lm"><h3>政府信息公开</h3><ul class="lm_list">'
+        + "".join(f'<li><a href="../{folder}/index.html" target="_parent">{name} <span class="i"></span></a></li>'
+                  for folder, name in (("zn", "政府信息公开指南"), ("zd", "政府信息公开制度"), ("fdzdgknr", "法定主动公开内容"),
+                                       ("nb", "政府信息公开年度报告"), ("gfxwj/", "规范性文件")))
+        + "</ul></div>")
+RELATED = ('<div class="bk"><h4>相关链接</h4><ul><li><a href="http://www.gov.cn/">中华人民共和国中央人民政府门户网站</a></li>'
+           '<li><a href="http://www.customs.gov.cn/">中华人民共和国海关总署门户网站</a></li>'
+           '<li><a href="https://www.singlewindow.cn/">中国国际贸易单一窗口服务平台</a></li></ul></div>')
+RAIL = ('<div class="r2"><ul>' + "".join(
+    f'<li><a href="/customs/2025-01/0{n}/article_202501010000000{n}.html"><img src="/i/{n}.png" alt="{alt}"></a></li>'
+    for n, alt in ((1, "海关发布官方微博账号"), (2, "海关总署官方微信公众号"), (3, "全国海关12360服务热线"))) + "</ul></div>")
+PAGER = ('<div class="fy"><a href="index.html">[1]</a> <a href="list_2.html">[2]</a> <a href="list_3.html">第3页</a> '
+         '<a href="list_2.html">下一页</a></div>')
+
+
+def chrome_page(trail: str, main: str) -> str:
+    return page(f'{trail}<div class="w1"><div class="l2">{MENU}</div><div class="c2">{main}</div>'
+                f'<div class="r1">{RELATED}{RAIL}</div></div>')
+
+
+@pytest.mark.parametrize("trail", TRAILS.values(), ids=TRAILS.keys())
+@pytest.mark.parametrize("empty", ['<ul class="news_list"></ul>', '<ul><li>暂无信息</li></ul>', "<p>暂无数据</p>", ""])
+def test_an_empty_list_amid_page_chrome_has_no_entries(trail, empty):
+    html = chrome_page(trail, empty)
+    assert parse_list_page(html, CHROME_URL, today=TODAY).items == []
+    assert not is_single_article(html)
+
+
+@pytest.mark.parametrize("trail", TRAILS.values(), ids=TRAILS.keys())
+def test_a_breadcrumb_alone_is_no_entry(trail):
+    assert parse_list_page(page(trail + '<div class="nr"><ul></ul></div>'), CHROME_URL, today=TODAY).items == []
+
+
+def test_entries_amid_page_chrome_are_the_lists_only():
+    dated = "".join(f'<li><a href="/shanghai_customs/423405/4235/{n}/index.html">上海海关关于调整报关业务办理时间的第{n}号公告</a>'
+                    f"<span>2024-01-0{n}</span></li>" for n in (1, 2))
+    items = parse_list_page(chrome_page(TRAILS["labelled"], f"<ul>{dated}</ul>" + PAGER), CHROME_URL, today=TODAY).items
+    assert [item.date for item in items] == [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]
+    undated = ('<div><p><a href="/shanghai_customs/423405/4236/1/index.html">上海海关政府信息公开工作规程</a></p>'
+               '<p><a href="/shanghai_customs/423405/4236/2/index.html">上海海关政府信息公开保密审查制度</a></p></div>')
+    items = parse_list_page(chrome_page(TRAILS["unlabelled"], undated + PAGER), CHROME_URL, today=TODAY).items
+    assert [item.title for item in items] == ["上海海关政府信息公开工作规程", "上海海关政府信息公开保密审查制度"]
+
+
+def test_a_breadcrumb_step_or_a_dated_line_is_no_trail():
+    """A short list whose first entry happens to hold a '>' is still a list."""
+    html = page('<ul><li><a href="1.html">首页 &gt; 关于调整报关业务办理时间的公告</a> 2024-01-02</li></ul>')
+    assert len(parse_list_page(html, CHROME_URL, today=TODAY).items) == 1
 
 
 # --- findings ---------------------------------------------------------------------------------
@@ -330,6 +397,14 @@ def test_empty_list_section():
 
 def test_single_article_section_is_not_empty():
     assert findings_of(complete_column(政府信息公开制度=facts("政府信息公开制度", is_article=True))) == []
+
+
+@pytest.mark.parametrize("canonical", ["政府信息公开制度", "政府信息公开指南"])
+def test_guide_or_system_section_that_lists_nothing_is_empty(canonical):
+    """Judged by what its page holds, not by its kind: an empty list saying 暂无信息 is empty."""
+    [finding] = findings_of(complete_column(**{canonical: facts(canonical, url="http://n/zd.html")}))
+    assert (finding.check, finding.page_url) == ("empty_section", "http://n/zd.html")
+    assert finding.detail.startswith(canonical)
 
 
 def test_stale_section_names_newest_date_and_threshold():

@@ -413,7 +413,7 @@ def test_look_alikes_are_not_flagged(web, audits):
     assert cases == {
         "variant_section_name", "sections_as_block_headings", "items_from_page_2", "annual_report_on_page_2",
         "stale_threshold_boundary", "metadata_spaced_labels", "metadata_table", "metadata_colon_lines",
-        "notice_needs_agency_and_date_only", "annual_report_not_judged",
+        "notice_needs_agency_and_date_only", "annual_report_not_judged", "article_under_breadcrumb",
         "partly_invalid_in_current_column", "invalid_outside_current_column", "regulation_current_in_table",
         "regulation_current_reformatted", "repealed_regulation_marked",
     }
@@ -439,6 +439,13 @@ def test_look_alikes_look_like_faults(web):
     threshold = RULES.section("规范性文件").stale_after_days
     assert (web.today - max(item.date for item in norms.items)).days == threshold
     assert "<th>发文字号</th>" in fetcher.get(rows["metadata_table"]["page_url"])[1]
+    guide = fetcher.get(rows["article_under_breadcrumb"]["page_url"])[1]
+    assert "当前位置：" in guide and is_single_article(guide)
+    faults = {row["fault"]: row for row in web.findings}
+    crumbs_only = fetcher.get(faults["section_empty_under_breadcrumb"]["page_url"])[1]
+    assert "当前位置：" in crumbs_only and "暂无" not in crumbs_only  # nothing but the trail says it is empty
+    empty_system = fetcher.get(faults["article_section_empty"]["page_url"])[1]
+    assert "暂无信息" in empty_system and not is_single_article(empty_system)
     assert "索引号：\u3000" in fetcher.get(rows["metadata_colon_lines"]["page_url"])[1]
     assert "部分失效" in fetcher.get(rows["partly_invalid_in_current_column"]["page_url"])[1]
     assert "【效力】失效" in fetcher.get(rows["invalid_outside_current_column"]["page_url"])[1]
@@ -471,7 +478,8 @@ def test_every_fault_kind_is_planted(web):
         "redirect_to_404", "error_page_title", "soft_404_host", "attachment_error_page",
         "other_unit", "unrelated_title", "parked_domain", "gambling_domain", "challenge",
         "challenge_ruishu", "challenge_ruishu_202", "challenge_cookie_wall",
-        "section_missing", "section_empty", "stale", "annual_report_missing", "metadata_blank", "metadata_omitted",
+        "section_missing", "section_empty_under_breadcrumb", "article_section_empty", "stale", "annual_report_missing",
+        "metadata_blank", "metadata_omitted",
         "repealed_document_listed", "regulation_outdated", "regulation_repealed_in_force",
         "ipv6_no_aaaa", "ipv6_unreachable", "ipv6_mismatch", "ipv6_links", "ipv6_ns",
     }

@@ -416,7 +416,9 @@ class AuditSpider(scrapy.Spider):
         for number, page_url in facts["list"].get("predicted", {}).items():
             paging.predicted.setdefault(int(number), page_url)
         for _title, item_url, _date in facts["list"]["items"]:
-            self.item_pages.setdefault(canonical_url(item_url), role)
+            key = canonical_url(item_url)
+            if key not in self.list_pages:  # a menu linking the other sections: no item of this one
+                self.item_pages.setdefault(key, role)
 
     def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict):
         """Every page of a section's list is crawled, whatever the depth: pagination is not a hop."""
