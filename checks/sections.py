@@ -255,6 +255,7 @@ _LIST_TAGS = ("ul", "ol", "dl", "table", "li", "tr")
 _ROW_MAX_LINKS = 3
 _ROW_MAX_CHARS = 300
 _UNDATED_MIN_TITLE = 6  # mean CJK length of the titles of an undated list (menus are shorter)
+_MENU_MAX_TITLE = 12  # ... and of a menu of sections (政府信息公开工作年度报告), whose titles are names
 # Chinese characters of running text that make a page an article: a few paragraphs, more than a
 # footer's address and copyright lines that carry no chrome class
 _ARTICLE_MIN_CHARS = 150
@@ -377,6 +378,8 @@ def _is_menu(group: _Group, page_url: str) -> bool:
     if any((link.path, link.query) == (page.path, page.query) or index_of(link, folder) and not page.query
            or index_of(link, parent) for link in links):
         return True
+    if group.dated or _mean_cjk(row.item.title for row in group.rows) > _MENU_MAX_TITLE:
+        return False  # documents, whatever folders the CMS keeps them in
     siblings = sum(1 for link in links if _INDEX_NAME.match(link.path.rsplit("/", 1)[-1])
                    and link.path.rsplit("/", 1)[0] != folder and link.path.rsplit("/", 2)[0] == parent)
     return siblings >= 2 and siblings * 2 >= len(group.rows)

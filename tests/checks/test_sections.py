@@ -337,6 +337,13 @@ def test_entries_amid_page_chrome_are_the_lists_only():
     assert [item.title for item in items] == ["上海海关政府信息公开工作规程", "上海海关政府信息公开保密审查制度"]
 
 
+def test_documents_kept_in_folders_beside_the_list_are_entries_not_a_menu():
+    html = page('<div class="w"><p><a href="/zfxxgk/4567/index.html">上海海关政府信息公开工作规程实施细则</a></p>'
+                '<p><a href="/zfxxgk/4568/index.html">上海海关政府信息公开保密审查制度规定</a></p></div>')
+    items = parse_list_page(html, "http://h.gov.cn/zfxxgk/zd/index.html", today=TODAY).items
+    assert [item.url for item in items] == ["http://h.gov.cn/zfxxgk/4567/index.html", "http://h.gov.cn/zfxxgk/4568/index.html"]
+
+
 def test_a_breadcrumb_step_or_a_dated_line_is_no_trail():
     """A short list whose first entry happens to hold a '>' is still a list."""
     html = page('<ul><li><a href="1.html">首页 &gt; 关于调整报关业务办理时间的公告</a> 2024-01-02</li></ul>')
