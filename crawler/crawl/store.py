@@ -11,6 +11,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.exceptions import CloseSpider
@@ -57,6 +58,24 @@ CREATE TABLE IF NOT EXISTS edges (
 CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url);
 CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
+PAGE_COLUMNS = "unit_id, key, url, depth, section, role, facts"
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A crawled page as the store keeps it: where the crawl met it, and the facts read from it."""
+
+    unit_id: str
+    key: str  # the canonical URL
+    url: str
+    depth: int
+    section: str
+    role: str
+    facts: dict
+
+    @classmethod
+    def from_row(cls, row: tuple) -> StoredPage:
+        return cls(*row[:6], json.loads(row[6]))
 
 
 def _encode(result: FetchResult) -> str:
@@ -193,10 +212,10 @@ class RunStore:
     def baseline_hosts(self) -> list[str]:
         return [host for (host,) in self.db.execute("SELECT host FROM baselines")]
 
-    def crawled_pages(self) -> list[tuple[str, str, str, int, str, str, dict]]:
-        """(unit id, key, url, depth, section, role, facts) of every crawled page, in crawl order."""
-        rows = self.db.execute("SELECT unit_id, key, url, depth, section, role, facts FROM pages ORDER BY rowid")
-        return [(*row[:6], json.loads(row[6])) for row in rows.fetchall()]
+    def crawled_pages(self) -> list[StoredPage]:
+        """Every crawled page, in crawl order."""
+        rows = self.db.execute(f"SELECT {PAGE_COLUMNS} FROM pages ORDER BY rowid")
+        return [StoredPage.from_row(row) for row in rows.fetchall()]
 
     def page_links(self, unit_id: str, page_url: str) -> list[Link]:
         """The links of one crawled page, in page order."""
@@ -218,14 +237,13 @@ class RunStore:
         ).fetchone()
         return row[0]
 
-    def pages(self, unit_id: str) -> list[tuple[str, int, str, str, dict]]:
-        """(url, depth, section, role, facts) of the unit's crawled pages."""
+    def pages(self, unit_id: str) -> list[StoredPage]:
+        """The unit's crawled pages (not those over its page cap), by depth."""
         rows = self.db.execute(
-            "SELECT url, depth, section, role, facts FROM pages WHERE unit_id = ? AND role != 'over_cap'"
-            " ORDER BY depth, url",
+            f"SELECT {PAGE_COLUMNS} FROM pages WHERE unit_id = ? AND role != 'over_cap' ORDER BY depth, url",
             (unit_id,),
         )
-        return [(url, depth, section, role, json.loads(facts)) for url, depth, section, role, facts in rows]
+        return [StoredPage.from_row(row) for row in rows.fetchall()]
 
     def unit(self, unit_id: str) -> dict:
         row = self.db.execute("SELECT data FROM units WHERE unit_id = ?", (unit_id,)).fetchone()

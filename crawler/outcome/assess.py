@@ -22,7 +22,7 @@ from crawler.sites import Unit
 from crawler.outcome.model import UnitReport
 from crawler.crawl.links import canonical_url
 from crawler.crawl.page_facts import findings_from
-from crawler.crawl.store import RunStore
+from crawler.crawl.store import RunStore, StoredPage
 
 DEADLINE_REASONS = {"closespider_timeout": "达到运行时限（--deadline）"}
 # A link this many sections' lists show alike is a box of every list page, not an entry of each.
@@ -108,7 +108,7 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         crawl_notes="；".join(notes),
         reachable=reachable,
         stats=stats,
-        crawled_pages={url for url, *_ in pages} | ({unit.url} if reachable else set()),
+        crawled_pages={page.url for page in pages} | ({unit.url} if reachable else set()),
     )
 
 
@@ -124,7 +124,7 @@ def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None,
     return list(targets.items())
 
 
-def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) -> list[Finding]:
+def disclosure_findings(unit: Unit, stats: dict, pages: list[StoredPage], context: Context) -> list[Finding]:
     """Sections of the column, metadata of its items, regulation texts on its pages."""
     findings: list[Finding] = []
     column_facts = column_facts_of(pages)
@@ -136,18 +136,19 @@ def disclosure_findings(unit: Unit, stats: dict, pages: list, context: Context) 
         sections, navigation = gather_sections(column_facts["sections"], pages)
         findings += section_findings(unit.id, column_url, sections, context.today, context.rules,
                                      column_link_texts=column_facts["link_texts"], home_url=unit.url)
-    for url, _depth, _section, _role, facts in pages:
-        if "metadata" in facts and canonical_url(url) not in navigation:
-            findings += metadata_findings(unit.id, url, facts.get("title", ""), facts["metadata"], context.rules,
+    for page in pages:
+        facts = page.facts
+        if "metadata" in facts and canonical_url(page.url) not in navigation:
+            findings += metadata_findings(unit.id, page.url, facts.get("title", ""), facts["metadata"], context.rules,
                                           *facts["listed_in"])
         findings += findings_from(facts)
     return findings
 
 
-def column_facts_of(pages: list) -> dict | None:
+def column_facts_of(pages: list[StoredPage]) -> dict | None:
     """The sections and link texts of the column page, with those of the frames it shows (a
     frameset column keeps its menu in one of them); None when the column was not crawled."""
-    parts = [facts["column"] for _, _, _, _, facts in pages if "column" in facts]
+    parts = [page.facts["column"] for page in pages if "column" in page.facts]
     if not parts:
         return None
     sections: dict = {}
@@ -158,7 +159,7 @@ def column_facts_of(pages: list) -> dict | None:
     return {"sections": sections, "link_texts": [text for part in parts for text in part["link_texts"]]}
 
 
-def gather_sections(named: dict, pages: list) -> tuple[dict[str, SectionFacts | None], set[str]]:
+def gather_sections(named: dict, pages: list[StoredPage]) -> tuple[dict[str, SectionFacts | None], set[str]]:
     """Each section the column names, with the entries of every crawled page of its list, and the
     (canonical) URLs the lists showed that are navigation, not entries.
 
@@ -168,14 +169,14 @@ def gather_sections(named: dict, pages: list) -> tuple[dict[str, SectionFacts | 
     box repeated on every list page: related links, a rail of social accounts) are no entries.
     """
     lists: dict[str, list[dict]] = {}
-    for _url, _depth, _section, _role, facts in pages:
-        if "list" in facts:
-            lists.setdefault(facts["section"], []).append(facts["list"])
+    for page in pages:
+        if "list" in page.facts:
+            lists.setdefault(page.facts["section"], []).append(page.facts["list"])
     listed = {canonical: {canonical_url(item_url): (title, item_url, day)
                           for page in seen for title, item_url, day in page["items"]}
               for canonical, seen in lists.items()}
     shown_by = Counter(url for entries in listed.values() for url in entries)
-    navigation = {canonical_url(url) for url, _depth, _section, _role, facts in pages if "list" in facts}
+    navigation = {canonical_url(page.url) for page in pages if "list" in page.facts}
     navigation |= {url for url, count in shown_by.items() if count >= SHARED_BOX_SECTIONS}
     sections: dict[str, SectionFacts | None] = {}
     for canonical, ref in named.items():

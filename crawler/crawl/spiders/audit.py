@@ -354,19 +354,20 @@ class AuditSpider(scrapy.Spider):
         self.claimed.update(self.store.result_keys())
         self.probed_hosts.update(self.store.baseline_hosts())
         pages = self.store.crawled_pages()
-        for unit_id, key, _url, depth, section, role, _facts in pages:
-            self.wants[key] = Want(unit_id, depth, section, role)
+        for page in pages:
+            self.wants[page.key] = Want(page.unit_id, page.depth, page.section, page.role)
         requests = []
-        for unit_id, key, url, depth, section, role, facts in pages:
-            state, want = self.units[unit_id], self.wants[key]
-            if role == OVER_CAP:
+        for page in pages:
+            state, want = self.units[page.unit_id], self.wants[page.key]
+            if page.role == OVER_CAP:
                 state.pages_over_cap += 1
                 continue
-            if role == "home":
-                state.public = bool(facts.get("public"))
-            self._note_role(state, want, key, url)
-            self._register_roles(unit_id, key, facts)
-            requests += self._crawl_page(state, want, url, facts, self.store.page_links(unit_id, url))
+            if page.role == "home":
+                state.public = bool(page.facts.get("public"))
+            self._note_role(state, want, page.key, page.url)
+            self._register_roles(page.unit_id, page.key, page.facts)
+            links = self.store.page_links(page.unit_id, page.url)
+            requests += self._crawl_page(state, want, page.url, page.facts, links)
         for state in self.units.values():  # homes and columns that answered no page (an error, a challenge)
             state.home = state.home or self.store.result(canonical_url(state.unit.url))
             if state.column_url:
