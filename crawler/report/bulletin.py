@@ -180,7 +180,7 @@ def bulletin_blocks(period: Period, runs: list[tuple[str, str]], ranked: list[Un
     blocks.append(Grid(["排名", "单位", "得分", "结论", *SEVERITY_NAMES.values(), "合计", "较上期"],
                        [[str(rank), s.report.unit.name, s.score, s.conclusion, str(s.severities["high"]), str(s.severities["medium"]),
                          str(s.severities["low"]), str(s.open), s.change] for rank, s in enumerate(ranked, start=1)],
-                       [12, 34, 16, 34, 10, 10, 10, 12, 16]))
+                       [12, 28, 14, 42, 10, 10, 10, 12, 16]))
     blocks.append(chart)
 
     blocks.append(Heading("二、主要问题"))
