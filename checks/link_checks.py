@@ -193,15 +193,6 @@ def _sizes_allow_match(text: str, baseline_text: str) -> bool:
     return at_most >= BASELINE_SIMILARITY * theirs and theirs >= BASELINE_SIMILARITY * at_least
 
 
-def site_unreachable_detail(result: FetchResult, what: str) -> str:
-    """Why the home page or disclosure column (`what`) could not be fetched ('' when it could)."""
-    if result.challenge:
-        return ""
-    if result.error_kind or result.status is None or result.status >= 400:
-        return f"{what}无法访问：{describe_failure(result)}"
-    return ""
-
-
 @dataclass(frozen=True)
 class CarriedLink:
     """A link as one crawled page of a unit carries it."""

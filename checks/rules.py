@@ -114,7 +114,6 @@ class Rules:
     wrong_link: WrongLinkRules
     indicators: Indicators
     ipv6_link_share_threshold: float = 0.9
-    news_stale_days: int = 14
 
     def section(self, canonical: str) -> SectionRule | None:
         return next((s for s in self.sections if s.canonical == canonical), None)
@@ -471,7 +470,6 @@ def _build(data: dict) -> Rules:
         ),
         indicators=_build_indicators(data["indicators"]),
         ipv6_link_share_threshold=float(data.get("ipv6_link_share_threshold", 0.9)),
-        news_stale_days=news_days,
     )
 
 
