@@ -93,5 +93,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 # the runner turns the cache on and puts it in the output folder.
 HTTPCACHE_ENABLED = False
 HTTPCACHE_POLICY = "crawler.crawl.cache.RevalidateEveryTimePolicy"
+HTTPCACHE_STORAGE = "crawler.crawl.cache.KeptPagesStorage"
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_IGNORE_MISSING = False

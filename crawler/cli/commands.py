@@ -1,7 +1,8 @@
 """Command line: `python -m crawler COMMAND` (also `customs-audit COMMAND`); docs/cli.md.
 
 Exit codes: 0 the run finished (findings are not failures); 2 bad configuration or usage;
-3 the run failed (every unit unreachable, the resolver dead). Errors are one line, never a traceback.
+3 the run failed (every unit unreachable, the resolver dead, interrupted, the disk full, the
+history damaged). Errors are one line, never a traceback.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from checks.regulations import LibraryError, RegulationImportError, default_libr
 from checks.rules import RulesError, load_rules
 from crawler.crawl.options import CrawlOptions
 from crawler.demo import DemoWeb
-from crawler.outcome.history import History, HistoryError
+from crawler.outcome.history import History, HistoryDamaged, HistoryError
 from crawler.outcome.model import STATE_NAMES
 from crawler.probe.dns import NameserverUnreachable, make_resolver, parse_nameserver, probe_nameservers
 from crawler.probe.ipv6 import IPv6Target, run_ipv6_check
@@ -37,7 +38,8 @@ from crawler.report.rows import open_rows
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 EXIT_CODES_HELP = ("exit codes: 0 the run finished (findings are not failures), 2 bad configuration or usage, "
-                   "3 the run failed (every unit unreachable, the resolver dead, interrupted)")
+                   "3 the run failed (every unit unreachable, the resolver dead, interrupted, the disk full or "
+                   "--out unwritable, the history damaged)")
 
 
 def tell(message: str) -> None:
@@ -235,12 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
+    except (NameserverUnreachable, HistoryDamaged) as exc:  # the resolver is dead, the history damaged: the run failed
+        tell(f"error: {exc}")
+        return EXIT_FAILED
     except (UsageError, ConfigError, RulesError, LibraryError, RegulationImportError, HistoryError) as exc:
         tell(f"error: {exc}")
         return EXIT_USAGE
-    except NameserverUnreachable as exc:  # the resolver is dead: nothing could be judged, the run failed
-        tell(f"error: {exc}")
-        return EXIT_FAILED
     except KeyboardInterrupt:
         tell("interrupted")
         return EXIT_FAILED

@@ -7,7 +7,12 @@ never papered over by the cache). Link checks and attachments are never cached.
 """
 from __future__ import annotations
 
-from scrapy.extensions.httpcache import RFC2616Policy
+import logging
+import shutil
+
+from scrapy.extensions.httpcache import FilesystemCacheStorage, RFC2616Policy
+
+logger = logging.getLogger(__name__)
 
 CACHE_META = "cache_page"  # set on the requests of pages the crawl parses
 
@@ -26,3 +31,16 @@ class RevalidateEveryTimePolicy(RFC2616Policy):
 
     def is_cached_response_valid(self, cachedresponse, response, request) -> bool:
         return response.status == 304
+
+
+class KeptPagesStorage(FilesystemCacheStorage):
+    """The page cache on disk; a page the disk cannot take is simply not kept (fetched in full next
+    time), and what was half written of it is removed, so that a 304 never brings back a cut body.
+    The run store's own writes are what stops a run on a full disk."""
+
+    def store_response(self, spider, request, response) -> None:
+        try:
+            super().store_response(spider, request, response)
+        except OSError as exc:
+            shutil.rmtree(self._get_request_path(spider, request), ignore_errors=True)
+            logger.warning("page not kept in the cache (%s): %s", exc, request.url)

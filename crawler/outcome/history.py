@@ -78,6 +78,10 @@ class HistoryError(Exception):
     """A run or finding the history does not know, or not uniquely; one line."""
 
 
+class HistoryDamaged(HistoryError):
+    """The history file is not a sound SQLite database: nothing is written to it (exit code 3)."""
+
+
 @dataclass(frozen=True)
 class IssuedNotice:
     """A rectification notice sent to a unit: from which run, when, the reply deadline, what it listed."""
@@ -94,7 +98,25 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
         self._in_transaction = False
-        self._migrate()
+        try:
+            problems = [row for (row,) in self.db.execute("PRAGMA quick_check") if row != "ok"]
+            if problems:
+                raise self._damaged(f"{len(problems)} problems, first: {problems[0]}")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+                raise
+            raise self._damaged(str(exc)) from None
+        except HistoryDamaged:
+            self.db.close()
+            raise
+
+    def _damaged(self, detail: str) -> HistoryDamaged:
+        """A damaged file (a disk fault, a copy cut short) is told at start, before anything is added to it."""
+        backups = sorted(self.path.parent.glob(f"{self.path.name}.v*.bak"))
+        restore = f"restore {backups[-1].name} over it" if backups else "restore it from a backup"
+        return HistoryDamaged(f"{self.path} is damaged ({detail}): {restore}, or move it away to start a new history")
 
     def close(self) -> None:
         self.db.close()
@@ -113,8 +135,15 @@ class History:
             self._in_transaction = False
 
     def _migrate(self) -> None:
-        """Each migration and its version number in one transaction: a crash leaves the old schema."""
+        """Each migration and its version number in one transaction: a crash leaves the old schema.
+        A history that has data is copied first (history.sqlite.vN.bak, N its schema version):
+        a new version that turns out wrong can be undone."""
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < version < len(MIGRATIONS):
+            backup = sqlite3.connect(self.path.with_name(f"{self.path.name}.v{version}.bak"))
+            with backup:
+                self.db.backup(backup)
+            backup.close()
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 

@@ -128,6 +128,8 @@ class RunLocked(RunRefused):
 def run_lock(out_dir: Path):
     """One run at a time per output folder. flock is released by the OS when a process dies,
     so a crashed run never leaves a stale lock behind."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RunRefused(f"--out {out_dir} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / ".lock", "a+") as handle:
         try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checks.findings import Finding, fingerprint
-from crawler.outcome.history import MIGRATIONS, History
+from crawler.outcome.history import MIGRATIONS, History, HistoryDamaged
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "http://a.test/col/index.html"
@@ -151,7 +151,44 @@ def test_a_version_1_history_is_migrated_keeping_its_findings(tmp_path):
         db.execute("INSERT INTO run_findings VALUES ('r1', 'u', ?)", (fingerprint(broken("http://a.test/1")),))
     history = History(path)
     assert history.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    with sqlite3.connect(tmp_path / "history.sqlite.v1.bak") as backup:  # copied before the migration
+        assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert backup.execute("SELECT run_id FROM runs").fetchall() == [("r1",)]
     history.begin_run("r2", "t", date(2026, 1, 2), "run")
     seen, _ = history.record_unit("r2", date(2026, 1, 2), "u", [broken("http://a.test/1")], True, {PAGE})
     assert [(s.state, s.first_seen) for s in seen] == [("persisting", "2026-01-01")]
     assert history.latest_reported_run() is None  # r1 predates stored reports: nothing to re-render
+
+
+def test_a_new_history_is_not_backed_up_and_an_up_to_date_one_not_again(tmp_path):
+    History(tmp_path / "history.sqlite").close()
+    History(tmp_path / "history.sqlite").close()
+    assert [p.name for p in tmp_path.iterdir()] == ["history.sqlite"]
+
+
+@pytest.mark.parametrize("damage", ["not a database", "cut short"])
+def test_a_damaged_history_is_told_in_one_line_and_left_alone(tmp_path, damage):
+    path = tmp_path / "history.sqlite"
+    history = History(path)
+    history.begin_run("r1", "t", date(2026, 1, 1), "run")
+    history.record_unit("r1", date(2026, 1, 1), "u", [broken(f"http://a.test/{n}") for n in range(400)], True, {PAGE})
+    history.close()
+    data = path.read_bytes()
+    damaged = b"this is no SQLite file" * 100 if damage == "not a database" else data[: len(data) // 2]
+    path.write_bytes(damaged)
+    with pytest.raises(HistoryDamaged, match=r"history.sqlite is damaged \(.+\): .*move it away") as raised:
+        History(path)
+    assert "\n" not in str(raised.value)
+    assert path.read_bytes() == damaged
+
+
+def test_a_run_recorded_in_one_transaction_leaves_nothing_when_it_fails(tmp_path):
+    history = History(tmp_path / "history.sqlite")
+    history.begin_run("r1", "t", date(2026, 1, 1), "run")
+    with pytest.raises(OSError):
+        with history.transaction():
+            history.record_unit("r1", date(2026, 1, 1), "u", [broken("http://a.test/1")], True, {PAGE})
+            history.end_run("r1", "t", "finished")
+            raise OSError(28, "No space left on device")  # the run folder could not be written
+    assert history.db.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 0
+    assert history.unfinished_runs() == [("r1", "t", "run")]
