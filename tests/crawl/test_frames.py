@@ -8,13 +8,9 @@ import os
 import subprocess
 import sys
 
-from tests.webs.loopback_site import ROOT, serve, spot_results
+from tests.webs.loopback_site import ROOT, SECTIONS, html, item, serve, spot_results
 
 TODAY = "2026-11-23"
-
-
-def html(title: str, body: str) -> bytes:
-    return f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
 
 
 def frameset(title: str, *sources: str) -> bytes:
@@ -22,13 +18,6 @@ def frameset(title: str, *sources: str) -> bytes:
     return f'<html><head><title>{title}</title></head><frameset cols="220,*">{frames}</frameset></html>'.encode()
 
 
-def item(title: str, day: str) -> bytes:
-    return html(title, f"<h1>{title}</h1><p>文　　号：杭关公告〔2026〕1号</p><p>发布机构：杭州海关</p>"
-                       f"<p>发布日期：{day}</p><p>有效性：有效</p><p>正文。</p>")
-
-
-SECTIONS = {"zn": "政府信息公开指南", "zd": "政府信息公开制度", "fd": "法定主动公开内容", "nb": "政府信息公开年报",
-            "gf": "规范性文件"}
 MENU = "<ul>" + "".join(f'<li><a href="/{d}/" target="f1">{n}</a></li>' for d, n in SECTIONS.items()) + "</ul>"
 
 

@@ -11,6 +11,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_FOUND = "<html><head><title>404 页面不存在</title></head></html>".encode()
+# the five required sections of a disclosure column, by the folder a test site keeps them in
+SECTIONS = {"zn": "政府信息公开指南", "zd": "政府信息公开制度", "fd": "法定主动公开内容", "nb": "政府信息公开年报",
+            "gf": "规范性文件"}
+
+
+def html(title: str, body: str) -> bytes:
+    return f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+
+def item(title: str, day: str) -> bytes:
+    """A disclosed document with its four metadata fields."""
+    return html(title, f"<h1>{title}</h1><p>文　　号：杭关公告〔2026〕1号</p><p>发布机构：杭州海关</p>"
+                       f"<p>发布日期：{day}</p><p>有效性：有效</p><p>正文。</p>")
 
 
 @contextmanager
