@@ -382,6 +382,9 @@ def cmd_demo(args) -> int:
     console = out_console()
     with DemoWeb(out_dir / "web", today) as web:
         console.print(f"演示海关网站已启动 (demo web up): DNS {web.nameserver}", markup=False, highlight=False)
+        if not web.info.get("ports_kept", True):
+            console.print("上次的端口已被占用，网址有变，本次问题均记为新发现 (the last run's ports were taken: "
+                          "new URLs, so every finding is new)", markup=False, highlight=False)
         config = load_sites(web.sites_path)
         args.nameserver = [web.nameserver]
         args.today = today

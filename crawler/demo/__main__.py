@@ -3,7 +3,8 @@
 Starts the DNS and HTTP servers on 127.0.0.1 (and on ::1 when the machine has it), writes
 DIR/sites.yaml and DIR/truth.json, then DIR/demo.json LAST (atomically): a reader that sees
 demo.json knows everything is up. Serves until SIGTERM or SIGINT (or until --parent-pid is
-gone), removes demo.json and exits 0.
+gone), removes demo.json and exits 0. The ports are those of the last start in DIR (DIR/ports.json)
+where they are still free: two demo runs into one output folder see the same URLs.
 """
 from __future__ import annotations
 
@@ -29,9 +30,22 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+PORTS_FILE = "ports.json"  # in DIR: the ports of the last start, taken again when free
+
+
+def _last_ports(directory: Path) -> dict[str, int]:
+    try:
+        ports = json.loads((directory / PORTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {name: port for name, port in ports.items() if isinstance(port, int)} if isinstance(ports, dict) else {}
+
+
 def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
+    preferred = _last_ports(directory)
+
     def start() -> DemoServers:
-        servers = DemoServers(today)
+        servers = DemoServers(today, preferred)
         servers.start()
         return servers
 
@@ -40,6 +54,8 @@ def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
         sites_path, truth_path = directory / "sites.yaml", directory / "truth.json"
         write_atomic(sites_path, web.sites_yaml())
         write_atomic(truth_path, json.dumps(web.truth(), ensure_ascii=False, indent=2) + "\n")
+        ports = servers.ports()
+        write_atomic(directory / PORTS_FILE, json.dumps(ports, indent=2) + "\n")
         return {
             "nameserver": servers.dns.address,
             "http_port": web.ports.http,
@@ -54,6 +70,8 @@ def serve(directory: Path, today: date, parent_pid: int | None = None) -> int:
             "sites": str(sites_path.resolve()),
             "truth": str(truth_path.resolve()),
             "hosts": web.host_names,
+            # the URLs are those of the last start (its findings can persist), or there was none
+            "ports_kept": not preferred or ports == preferred,
         }
 
     return serve_until_stopped(directory / "demo.json", parent_pid, start, publish)
@@ -65,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser = commands.add_parser(
         "serve", help="serve the demo web on 127.0.0.1 (and ::1) until SIGTERM/SIGINT",
         description="Start the demo DNS and HTTP servers on 127.0.0.1 (and ::1), write DIR/sites.yaml, DIR/truth.json "
-        "and, once everything is up, DIR/demo.json; serve until SIGTERM or SIGINT.",
+        "and, once everything is up, DIR/demo.json; serve until SIGTERM or SIGINT. The ports of the last start "
+        "(DIR/ports.json) are taken again where they are free, so the web's URLs stay the same.",
     )
     serve_parser.add_argument("--dir", required=True, type=Path, help="where to write sites.yaml, truth.json, demo.json")
     serve_parser.add_argument("--today", type=_date, default=datetime.now(SHANGHAI).date(),

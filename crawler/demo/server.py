@@ -63,9 +63,31 @@ def ipv6_loopback_available() -> bool:
     return True
 
 
-def _on_both(make_v4: Callable[[int], T], make_v6: Callable[[int], U], close: Callable[[T], None]) -> tuple[T, U]:
-    """A server on 127.0.0.1 at a free port and its twin on ::1 at the same number; the port the
-    kernel picks for one family may be taken in the other, so try a few."""
+def _preferring(port: int | None, make: Callable[[int], T]) -> T:
+    """`make(port)` when that port is free, else `make(0)`: a port the kernel picks."""
+    if port:
+        try:
+            return make(port)
+        except OSError:
+            pass
+    return make(0)
+
+
+def _on_both(make_v4: Callable[[int], T], make_v6: Callable[[int], U], close: Callable[[T], None],
+             preferred: int | None = None) -> tuple[T, U]:
+    """A server on 127.0.0.1 and its twin on ::1 at the same number: `preferred` when it is free in
+    both, else a free one; the port the kernel picks for one family may be taken in the other,
+    so try a few."""
+    if preferred:
+        try:
+            first = make_v4(preferred)
+        except OSError:
+            pass
+        else:
+            try:
+                return first, make_v6(preferred)
+            except OSError:
+                close(first)
     for _ in range(SAME_PORT_ATTEMPTS):
         first = make_v4(0)
         try:
@@ -161,9 +183,14 @@ class PlainHTTPPort:
 
     RESPONSE = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Request\n"
 
-    def __init__(self, host: str = LOOPBACK_V4) -> None:
+    def __init__(self, host: str = LOOPBACK_V4, port: int = 0) -> None:
         self._sock = socket.socket(_family(host), socket.SOCK_STREAM)
-        self._sock.bind((host, 0))
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # its last run's connections linger
+        try:
+            self._sock.bind((host, port))
+        except OSError:
+            self._sock.close()
+            raise
         self._sock.listen(16)
         self.port: int = self._sock.getsockname()[1]
         self._stopping = threading.Event()
@@ -227,10 +254,15 @@ class RefusedPort:
 
 class DemoServers:
     """The whole demo web on loopback: HTTP, the TLS-error and refused ports, and DNS; on ::1 too
-    when the machine has it."""
+    when the machine has it.
 
-    def __init__(self, today: date) -> None:
+    The `preferred` ports (what `ports()` said at an earlier start) are taken again where they
+    are free: the demo's URLs, ports included, stay the same from one run to the next, so that
+    its history sees findings persist; a port taken meanwhile is replaced by a free one."""
+
+    def __init__(self, today: date, preferred: dict[str, int] | None = None) -> None:
         self.today = today
+        self.preferred = preferred or {}
         self.ipv6 = ipv6_loopback_available()
         self.web: GeneratedWeb | None = None
         self.http: DemoHTTPServer | None = None
@@ -240,18 +272,22 @@ class DemoServers:
 
     def start(self) -> GeneratedWeb:
         # The ports come first: the generated pages link to them.
-        refused = RefusedPort()
-        tls_error = PlainHTTPPort().start()
+        preferred = self.preferred.get
+        refused = _preferring(preferred("refused"), lambda port: RefusedPort(LOOPBACK_V4, port))
+        tls_error = _preferring(preferred("tls_error"), lambda port: PlainHTTPPort(LOOPBACK_V4, port)).start()
         self._sockets.append(refused)
         self._servers.append(tls_error)
         if self.ipv6:
             self.http, http_v6 = _on_both(lambda port: DemoHTTPServer(LOOPBACK_V4, port),
-                                          lambda port: DemoHTTPServer(LOOPBACK_V6, port), DemoHTTPServer.stop)
+                                          lambda port: DemoHTTPServer(LOOPBACK_V6, port), DemoHTTPServer.stop,
+                                          preferred("http"))
             v4_only, v6_refused = _on_both(lambda port: DemoHTTPServer(LOOPBACK_V4, port),
-                                           lambda port: RefusedPort(LOOPBACK_V6, port), DemoHTTPServer.stop)
+                                           lambda port: RefusedPort(LOOPBACK_V6, port), DemoHTTPServer.stop,
+                                           preferred("v4_only"))
             self._sockets.append(v6_refused)
         else:
-            self.http, http_v6, v4_only = DemoHTTPServer(), None, DemoHTTPServer()
+            self.http, http_v6 = _preferring(preferred("http"), lambda port: DemoHTTPServer(LOOPBACK_V4, port)), None
+            v4_only = _preferring(preferred("v4_only"), lambda port: DemoHTTPServer(LOOPBACK_V4, port))
         self.web = generate(self.today, Ports(self.http.port, refused.port, tls_error.port, v4_only.port), self.ipv6)
         for server, hosts in ((self.http, self.web.hosts), (http_v6, self.web.hosts_v6), (v4_only, self.web.hosts_v4_only)):
             if server is not None:
@@ -260,12 +296,19 @@ class DemoServers:
         records = self.web.dns_records
         if self.ipv6:
             self.dns, dns_v6 = _on_both(lambda port: DNSServer(records, LOOPBACK_V4, port).start(),
-                                        lambda port: DNSServer(records, LOOPBACK_V6, port).start(), DNSServer.stop)
+                                        lambda port: DNSServer(records, LOOPBACK_V6, port).start(), DNSServer.stop,
+                                        preferred("dns"))
             self._servers += [self.dns, dns_v6]
         else:
-            self.dns = DNSServer(records, LOOPBACK_V4).start()
+            self.dns = _preferring(preferred("dns"), lambda port: DNSServer(records, LOOPBACK_V4, port).start())
             self._servers.append(self.dns)
         return self.web
+
+    def ports(self) -> dict[str, int]:
+        """The port numbers in use, by name: what `preferred` takes next time."""
+        ports = self.web.ports
+        return {"http": ports.http, "refused": ports.refused, "tls_error": ports.tls_error,
+                "v4_only": ports.v4_only, "dns": self.dns.port}
 
     def stop(self) -> None:
         for server in reversed(self._servers):

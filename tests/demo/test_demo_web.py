@@ -838,3 +838,22 @@ def test_without_ipv6_loopback_the_servers_skip_it_and_the_truth_says_so(monkeyp
     for unit_id, report in reports.items():
         checks = [finding.check for finding in report.findings(unit_id, "")]
         assert (report.verdict, checks) == (truth["ipv6"][unit_id]["verdict"], truth["ipv6"][unit_id]["checks"]), unit_id
+
+
+def test_the_demo_web_keeps_its_ports_from_one_start_to_the_next_and_falls_back_when_one_is_taken(tmp_path):
+    with DemoWeb(tmp_path, TODAY) as first:
+        sites = first.sites_path.read_text(encoding="utf-8")
+        ports = dict(first.info)
+    with DemoWeb(tmp_path, TODAY) as again:
+        assert again.sites_path.read_text(encoding="utf-8") == sites  # the same URLs: findings can persist
+        assert again.nameserver == ports["nameserver"] and again.info["ports_kept"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports["http_port"]))
+        taken.listen()
+        with DemoWeb(tmp_path, TODAY) as moved:
+            assert moved.http_port != ports["http_port"] and not moved.info["ports_kept"]
+            connection = http.client.HTTPConnection("127.0.0.1", moved.http_port, timeout=5)
+            connection.request("GET", "/")
+            assert connection.getresponse().status == 404  # served: an unknown virtual host
+            connection.close()
+            assert moved.info["tls_error_port"] == ports["tls_error_port"]  # the others are kept
