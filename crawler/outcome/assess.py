@@ -45,6 +45,8 @@ class Context:
 def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report | None = None) -> UnitReport:
     stats = store.unit(unit.id)
     home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
+    if home is not None and home.final_url:
+        stats["home_final_url"] = home.final_url  # the page its links are found on, after redirects
     scope = stats.get("scope", unit.scope)
     findings = site_findings(unit.id, unit.url, home, stats.get("column_url"), column, scope == "disclosure")
     reachable = not any(f.check == "site_unreachable" and f.page_url == unit.url for f in findings)

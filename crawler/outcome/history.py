@@ -27,7 +27,7 @@ from crawler.outcome.model import Acceptance, Resolved, Seen, TrendPoint, UnitRe
 from crawler.sites import Unit
 
 # The UnitReport.stats the reports show; the rest is crawl bookkeeping.
-REPORT_STATS = ("ipv6_verdict", "ipv6_link_share")
+REPORT_STATS = ("ipv6_verdict", "ipv6_link_share", "home_final_url")
 
 MIGRATIONS = [
     # 1: runs, findings and the findings each run reported

@@ -140,7 +140,8 @@ def standings(history: History, run_ids: list[str], reports: list[UnitReport], b
     for report in reports:
         open_ = open_rows(report)
         verdict = assess_indicators(rules.indicators, [r.finding for r in open_],
-                                    list(by_run.get(report.unit.id, {}).values()), {report.unit.url})
+                                    list(by_run.get(report.unit.id, {}).values()),
+                                    {report.unit.url, report.stats.get("home_final_url") or report.unit.url})
         counts = changes.get(report.unit.id, Counter())
         result.append(UnitStanding(report, verdict, Counter(r.finding.info.severity for r in open_),
                                    before_open.get(report.unit.id), counts["new"], counts["resolved"]))

@@ -29,7 +29,8 @@ GONGBEI = Unit("gongbei", "拱北海关", "http://gongbei.customs.test/", None, 
 COLUMN = "http://nanjing.customs.test/zfxxgk/"
 FIRST, SECOND = date(2026, 3, 2), date(2026, 3, 30)  # Mondays; 15 working days after the first: 3月23日
 
-HOME_LINK = Finding("nanjing", "broken_link", NANJING.url, "HTTP 404", target_url="http://nanjing.customs.test/old.html",
+HOME_PAGE = NANJING.url + "nanjing_customs/index.html"  # where NANJING.url redirects: its links are found there
+HOME_LINK = Finding("nanjing", "broken_link", HOME_PAGE, "HTTP 404", target_url="http://nanjing.customs.test/old.html",
                     link_text="通知公告", http_status=404)
 COLUMN_LINK = Finding("nanjing", "soft_404", COLUMN, "页面标题为“页面不存在”", target_url="http://x.test/a.pdf",
                       link_text="办事指南", http_status=200)
@@ -62,7 +63,8 @@ def record(history: History, out: Path, day: date, findings: dict[Unit, list[Fin
         blocked = unit is GONGBEI
         report = UnitReport(unit=unit, findings=unit_findings, pages_crawled=0 if blocked else 40,
                             links_checked=0 if blocked else 300, crawl_complete=not blocked, crawl_notes="", reachable=True,
-                            stats={"ipv6_verdict": ipv6[unit.id]}, crawled_pages={NANJING.url, COLUMN})
+                            stats={"ipv6_verdict": ipv6[unit.id], "home_final_url": HOME_PAGE if unit is NANJING
+                                   else unit.url}, crawled_pages={NANJING.url, HOME_PAGE, COLUMN})
         report.rows, report.resolved = history.record_unit(run_id, day, unit.id, unit_findings, True,
                                                            report.crawled_pages)
         reports.append(report)
@@ -190,7 +192,7 @@ def test_bulletin_ranks_units_as_summary_csv_counts_them(office):
     assert any("4个单位网站中合格2个、不合格1个，拱北海关的网站页面未能读取（如被防火墙验证拦截），无法评定；合格率67%" in line
                for line in text)
     assert "拉萨海关：站点无法访问（1次检查中1次发现）。" in text
-    # 南京: 1 unusable link on the home page (1 point), 2 elsewhere (0.1 each)
+    # 南京: 1 unusable link on the home page where it redirects (1 point), 2 elsewhere (0.1 each)
     assert ranking[2][2:4] == ["98.8", "合格"] and ranking[1][2:4] == ["100", "合格"]
     assert "首页链接不可用（每个扣1分）：南京海关1个（扣1分）。" in text
     assert "其他页面链接不可用（每个扣0.1分）：南京海关2个（扣0.2分）。" in text
