@@ -30,9 +30,10 @@ from crawler.outcome.model import STATE_NAMES
 from crawler.probe.dns import NameserverUnreachable, make_resolver, parse_nameserver, probe_nameservers
 from crawler.probe.ipv6 import IPv6Target, run_ipv6_check
 from crawler.report.folder import write_run_folder
+from crawler.report.pdf import PdfUnavailable, to_pdf
 from crawler.run.runner import (HTTP_CACHE_DIR, OutsideWindow, RunFailed, RunInterrupted, RunOptions, RunRefused,
                                 discover_columns, run_audit)
-from crawler.sites import ConfigError, load_sites, unit_from_url
+from crawler.sites import ConfigError, SitesConfig, load_sites, unit_from_url
 from crawler.report.csv import csv_bytes
 from crawler.report.rows import open_rows
 
@@ -401,8 +402,7 @@ def cmd_demo(args) -> int:
 
 def write_demo_documents(out_dir: Path, run_id: str, today, config) -> None:
     """The documents an office sends after a run: a notice per unit with open findings, the bulletin."""
-    from checks.rules import load_rules
-    from crawler.outcome.history import History
+    # python-docx and matplotlib load only for the documents: the crawl's worker processes import this module
     from crawler.report.bulletin import write_bulletin
     from crawler.report.notice import write_notices
 
@@ -507,16 +507,12 @@ def cmd_sites(args) -> int:
 
 def document_config(args):
     """sites.yaml for notice: and rules: — the one named, else ./sites.yaml when there is one."""
-    from crawler.sites import SitesConfig
-
     if args.sites is None and not Path("sites.yaml").exists():
         return SitesConfig(path="", units=[])
     return load_sites(args.sites or "sites.yaml")
 
 
 def write_pdf_copies(documents: list[Path]) -> int:
-    from crawler.report.pdf import PdfUnavailable, to_pdf
-
     try:
         for path in to_pdf(documents):
             out_console().print(f"PDF: {path}", markup=False, highlight=False)
@@ -527,8 +523,7 @@ def write_pdf_copies(documents: list[Path]) -> int:
 
 
 def cmd_notice(args) -> int:
-    from checks.dates import shanghai_now
-    from crawler.report.notice import write_notices
+    from crawler.report.notice import write_notices  # python-docx, as in write_demo_documents
 
     if args.all == bool(args.units):
         raise UsageError("notice: name the units (UNIT ...) or give --all, not both")
@@ -552,9 +547,7 @@ def cmd_notice(args) -> int:
 
 
 def cmd_bulletin(args) -> int:
-    from checks.dates import shanghai_now
-    from checks.rules import load_rules
-    from crawler.report.bulletin import write_bulletin
+    from crawler.report.bulletin import write_bulletin  # python-docx, as in write_demo_documents
 
     config = document_config(args)
     history = open_history(args.out)
