@@ -9,12 +9,13 @@ office PC has these fonts; elsewhere the nearest Chinese font stands in.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -26,6 +27,14 @@ BODY_SIZE, TITLE_SIZE, LETTERHEAD_SIZE, TABLE_SIZE = Pt(16), Pt(22), Pt(30), Pt(
 LINE = Pt(28)
 RED = RGBColor(0xC0, 0x00, 0x00)
 INDENT = Pt(32)  # two characters of 3号
+
+
+# Characters XML 1.0 does not allow (crawled link texts hold them): Word files cannot carry them.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return XML_ILLEGAL.sub("", text)
 
 
 def chinese_date(day: date) -> str:
@@ -77,7 +86,7 @@ def paragraph(document, text: str = "", font: str = BODY_FONT, size=BODY_SIZE, a
         block.alignment = align
     block.paragraph_format.first_line_indent = indent
     if text:
-        set_font(block.add_run(text), font, size, bold, color)
+        set_font(block.add_run(xml_text(text)), font, size, bold, color)
     return block
 
 
@@ -113,7 +122,7 @@ def title(document, *parts: str) -> None:
     block = paragraph(document, "", TITLE_FONT, TITLE_SIZE, WD_ALIGN_PARAGRAPH.CENTER, None)
     block.paragraph_format.line_spacing = Pt(36)
     for number, line in enumerate(lines):
-        run = block.add_run(line)
+        run = block.add_run(xml_text(line))
         set_font(run, TITLE_FONT, TITLE_SIZE)
         if number < len(lines) - 1:
             run.add_break()
@@ -150,10 +159,6 @@ def signature(document, office: str, day: date) -> None:
     for text in (office, chinese_date(day)):
         block = paragraph(document, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=None)
         block.paragraph_format.right_indent = Pt(64)
-
-
-def page_break(document) -> None:
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def landscape_section(document) -> None:
@@ -199,7 +204,7 @@ def cell_text(cell, text: str, size, bold: bool = False, align=None) -> None:
     block.paragraph_format.first_line_indent = None
     if align is not None:
         block.alignment = align
-    set_font(block.add_run(text), TABLE_FONT, size, bold)
+    set_font(block.add_run(xml_text(text)), TABLE_FONT, size, bold)
 
 
 def page_number_footer(section) -> None:

@@ -275,3 +275,18 @@ def test_pdf_without_libreoffice_is_one_line_and_keeps_the_docx(office, tmp_path
     err = capsys.readouterr().err.strip()
     assert "--pdf needs LibreOffice (soffice)" in err and "\n" not in err
     assert (out / second / "notices" / "nanjing-整改通知.docx").exists()
+
+
+def test_crawled_control_characters_do_not_break_the_word_file(tmp_path):
+    from crawler.report.notice import Notice, notice_docx
+    from crawler.outcome.model import Seen
+
+    finding = Finding("nanjing", "broken_link", COLUMN, "HTTP 404\x0b", target_url="http://x.test/\x7f",
+                      link_text="通知\x07公告\x1b", http_status=404)
+    report = UnitReport(unit=NANJING, findings=[finding], pages_crawled=1, links_checked=1, crawl_complete=True,
+                        crawl_notes="", reachable=True, rows=[Seen(finding, fingerprint(finding), "2026-03-02", "new")])
+    path = tmp_path / "n.docx"
+    path.write_bytes(notice_docx(Notice(report, FIRST, FIRST, "办公室", "", 15, [], [])))
+    text = "\n".join(paragraphs(path))
+    assert "链接“通知公告”指向 http://x.test/\x7f，HTTP 404。" in text
+    assert reply_rows(path)[1][3] == "HTTP 404"
