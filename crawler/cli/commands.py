@@ -11,7 +11,6 @@ import json
 import sys
 import time
 from datetime import date
-from datetime import time as dtime
 from pathlib import Path
 
 from rich.console import Console
@@ -33,6 +32,7 @@ from crawler.report.folder import write_run_folder
 from crawler.report.pdf import PdfUnavailable, to_pdf
 from crawler.run.runner import (HTTP_CACHE_DIR, OutsideWindow, RunFailed, RunInterrupted, RunOptions, RunRefused,
                                 discover_columns, run_audit)
+from crawler.run.window import CrawlWindow
 from crawler.sites import ConfigError, SitesConfig, load_sites, unit_from_url
 from crawler.report.csv import csv_bytes
 from crawler.report.rows import open_rows
@@ -86,14 +86,11 @@ def _positive_float(value: str) -> float:
     return number
 
 
-def _window(value: str) -> tuple[dtime, dtime]:
+def _window(value: str) -> CrawlWindow:
     try:
-        start, end = (dtime.fromisoformat(part.strip()) for part in value.split("-"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid window {value!r} (expected HH:MM-HH:MM)") from None
-    if start == end:
-        raise argparse.ArgumentTypeError(f"invalid window {value!r}: it must not be empty")
-    return start, end
+        return CrawlWindow.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _nameserver(value: str) -> str:
@@ -257,7 +254,6 @@ def _options(args, out_dir: Path, rules_override: dict | None = None, page_cache
         concurrency=args.concurrency,
         no_throttle=args.no_throttle,
         deadline_minutes=args.deadline,
-        window=getattr(args, "window", None),
         obey_robots=args.obey_robots,
         timeout=args.timeout,
         render=args.render,
@@ -271,6 +267,8 @@ def _options(args, out_dir: Path, rules_override: dict | None = None, page_cache
         rules_override=rules_override or {},
         regulations_dir=Path(args.regulations) if args.regulations else None,
         workers=getattr(args, "workers", None),
+        window=getattr(args, "window", None),
+        keep_runs=getattr(args, "keep_runs", None),
     )
 
 
@@ -293,7 +291,6 @@ def cmd_run(args) -> int:
     config = load_sites(args.sites)
     units = config.select(args.unit)
     options = _options(args, Path(args.out), config.rules)
-    options.keep_runs = args.keep_runs
     code, outcome = _execute(units, options, all_units=config.units)
     if outcome is not None:
         (print_changes if args.since_last else print_summary)(outcome)

@@ -227,23 +227,30 @@ class CrawlWindowExtension:
 
     REASON = "crawl_window"
 
-    def __init__(self, crawler, seconds_left: float):
+    def __init__(self, crawler, closes_at: float):
         self.crawler = crawler
-        self.seconds_left = seconds_left
+        self.closes_at = closes_at  # epoch seconds: the same moment for every worker process of the run
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler):
-        seconds_left = crawler.settings.getfloat("AUDIT_WINDOW_SECONDS_LEFT")
-        if not seconds_left:
+        closes_at = crawler.settings.getfloat("AUDIT_WINDOW_CLOSES_AT")
+        if not closes_at:
             raise NotConfigured
-        return cls(crawler, seconds_left)
+        return cls(crawler, closes_at)
 
     def spider_opened(self, spider):
         from twisted.internet import reactor
 
-        reactor.callLater(self.seconds_left, self._close, spider)
+        reactor.callLater(max(0.0, self.closes_at - time.time()), self._close, spider)
 
     def _close(self, spider):
-        if self.crawler.engine is not None and self.crawler.engine.running:
-            self.crawler.engine.close_spider(spider, self.REASON)
+        from twisted.internet import reactor
+
+        engine = self.crawler.engine
+        if engine is None or engine.spider is None:
+            return  # the crawl ended before the window did
+        if not engine.running:  # a worker that opened after the window closed: stop it as soon as it starts
+            reactor.callLater(0.1, self._close, spider)
+            return
+        engine.close_spider(spider, self.REASON)

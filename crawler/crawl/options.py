@@ -3,13 +3,9 @@ Scrapy settings they make."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
 
 from scrapy.settings import Settings
-
-from checks.dates import shanghai_now
 
 
 @dataclass
@@ -19,27 +15,14 @@ class CrawlOptions:
     concurrency: int | None = None  # concurrent requests per host
     no_throttle: bool = False
     deadline_minutes: float | None = None
-    window: tuple[dtime, dtime] | None = None  # the crawl window (Asia/Shanghai), e.g. 01:00-06:00
     obey_robots: bool = False
     timeout: float | None = None
     render: bool = False
     page_cache_dir: Path | None = None  # revalidated page cache between nightly runs; None fetches afresh
 
 
-def seconds_left_in(window: tuple[dtime, dtime], now: datetime) -> float:
-    """Seconds until the window closes, 0 when `now` is outside it (a window may span midnight)."""
-    start, end = window
-    clock = now.time().replace(tzinfo=None)
-    inside = start <= clock < end if start < end else (clock >= start or clock < end)
-    if not inside:
-        return 0.0
-    closes = datetime.combine(now.date(), end, now.tzinfo)
-    if closes <= now:
-        closes += timedelta(days=1)
-    return (closes - now).total_seconds()
-
-
-def crawl_settings(options: CrawlOptions, log_file: Path) -> Settings:
+def crawl_settings(options: CrawlOptions, log_file: Path, window_closes_at: float | None = None) -> Settings:
+    """`window_closes_at`: when the run's crawl window closes (epoch seconds); the crawl stops there."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     overrides: dict = {"LOG_FILE": str(log_file), "ROBOTSTXT_OBEY": options.obey_robots}
@@ -55,8 +38,8 @@ def crawl_settings(options: CrawlOptions, log_file: Path) -> Settings:
         overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, DOWNLOAD_DELAY_JITTER=0)
     if options.deadline_minutes:
         overrides["CLOSESPIDER_TIMEOUT"] = options.deadline_minutes * 60
-    if options.window:
-        overrides["AUDIT_WINDOW_SECONDS_LEFT"] = max(1.0, seconds_left_in(options.window, shanghai_now()))
+    if window_closes_at is not None:
+        overrides["AUDIT_WINDOW_CLOSES_AT"] = window_closes_at
     if options.timeout:
         overrides["DOWNLOAD_TIMEOUT"] = options.timeout
         overrides["DNS_TIMEOUT"] = options.timeout

@@ -21,7 +21,7 @@ from checks.findings import fingerprint
 from checks.hosts import host_of
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
-from crawler.crawl.options import CrawlOptions, crawl_settings, seconds_left_in
+from crawler.crawl.options import CrawlOptions, crawl_settings
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.crawl.store import RunStore, storage_failure
 from crawler.outcome.assess import Context, assess_unit
@@ -31,6 +31,7 @@ from crawler.probe.dns import make_resolver, probe_nameservers
 from crawler.probe.ipv6 import IPv6Target, own_link_hosts, run_ipv6_check
 from crawler.report.folder import write_run_folder
 from crawler.run.retention import prune_runs
+from crawler.run.window import CrawlWindow
 from crawler.run.workers import INTERRUPTED, STORAGE_ERROR, WORKER_DIED, CrawlJob, crawl, crawl_sharded
 from crawler.sites import Unit
 from crawler.version import __version__
@@ -107,13 +108,27 @@ class RunOptions:
     workers: int | None = None  # crawl processes for several units (default: one per core)
     regulations_dir: Path | None = None  # default: the bundled library
     keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
+    window: CrawlWindow | None = None  # crawl only inside this daily window (Asia/Shanghai)
 
     def record(self) -> dict:
-        """The options as run.json keeps them: one flat object of plain values."""
+        """The options as run.json keeps them: one flat object of plain, readable values."""
         options = {name: value for name, value in vars(self).items() if name != "crawl"} | vars(self.crawl)
-        if self.crawl.window:
-            options["window"] = "-".join(clock.isoformat() for clock in self.crawl.window)
-        return {name: str(value) if isinstance(value, (Path, date)) else value for name, value in options.items()}
+        return {name: _readable(value) for name, value in options.items()}
+
+
+def _readable(value):
+    """An option's value as JSON a person reads: paths, dates and the window as their text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (Path, CrawlWindow)):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_readable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _readable(item) for key, item in value.items()}
+    raise TypeError(f"run.json cannot record {type(value).__name__} {value!r}: give it a readable form")
 
 
 class RunRefused(Exception):
@@ -183,9 +198,12 @@ def run_audit(units: list[Unit], options: RunOptions, progress=None, site_when_n
 
 
 def _run(units, options, progress, site_when_no_column, keep_history, context, analyzer) -> RunOutcome:
-    if options.crawl.window and not seconds_left_in(options.crawl.window, shanghai_now()):
-        start, end = options.crawl.window
-        raise OutsideWindow(f"outside the crawl window {start:%H:%M}-{end:%H:%M} (Asia/Shanghai): nothing crawled")
+    window_closes_at = None
+    if options.window:
+        seconds_left = options.window.seconds_left(shanghai_now())
+        if not seconds_left:
+            raise OutsideWindow(f"outside the crawl window {options.window} (Asia/Shanghai): nothing crawled")
+        window_closes_at = time.time() + seconds_left
     if options.max_pages:
         units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
     check_nameservers(options.crawl)
@@ -208,7 +226,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
     run_dir = options.out_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     job = CrawlJob(units, options.crawl, run_dir / "crawl.sqlite", run_dir / "crawl.log", site_when_no_column,
-                   resume=bool(resumed))
+                   resume=bool(resumed), window_closes_at=window_closes_at)
     if progress is None:
         stats = crawl_sharded(job, analyzer, options.workers or min(os.cpu_count() or 1, len(units)))
     else:

@@ -55,6 +55,7 @@ class CrawlJob:
     claims_path: Path | None = None  # set for the workers of a sharded run
     shard: int | None = None  # which worker of a sharded run
     discover_only: bool = False  # `sites check`: home pages only
+    window_closes_at: float | None = None  # epoch seconds: the crawl stops there (run --window)
 
 
 def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
@@ -63,7 +64,7 @@ def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
     logging.raiseExceptions = False
     store = RunStore(job.store_path)
     claims = ClaimStore(job.claims_path, job.shard) if job.claims_path else None
-    process = CrawlerProcess(crawl_settings(job.options, job.log_file))
+    process = CrawlerProcess(crawl_settings(job.options, job.log_file, job.window_closes_at))
     crawler = process.create_crawler(AuditSpider)
     process.crawl(crawler, units=job.units, store=store, analyzer=analyzer, scope_override=job.options.scope,
                   progress=progress, site_when_no_column=job.site_when_no_column, resume=job.resume,

@@ -28,9 +28,10 @@ def item(title: str, day: str) -> bytes:
 
 @contextmanager
 def serve(pages: dict[str, bytes], content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None,
-          requested: list[str] | None = None):
+          requested: list[str] | None = None, held: dict[str, threading.Event] | None = None):
     """Serve `pages` (path -> body) at the yielded base URL, with `headers`; other paths answer 404.
-    Every requested path is appended to `requested` when given."""
+    Every requested path is appended to `requested` when given. A path of `held` is answered only
+    once its event is set: the test decides when it loads."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -38,6 +39,8 @@ def serve(pages: dict[str, bytes], content_type: str = "text/html; charset=utf-8
         def do_GET(self):
             if requested is not None:
                 requested.append(self.path)
+            if self.path in (held or {}):
+                held[self.path].wait()
             body = pages.get(self.path, NOT_FOUND)
             self.send_response(200 if self.path in pages else 404)
             self.send_header("Content-Type", content_type)
