@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.metadata
 import json
 import os
 import platform
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from benchmarks.generate_site import Site, generate
 from benchmarks.serve import SiteServer
+from crawler.version import __version__
 
 BENCHMARKS = Path(os.path.abspath(__file__)).parent
 ROOT = BENCHMARKS.parent  # the checkout whose product is measured
@@ -190,8 +192,6 @@ class Product(Tool):
     name, label = "product", "customs-audit"
 
     def version(self) -> str:
-        from crawler.version import __version__
-
         described = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
                                    capture_output=True, text=True).stdout.strip()
         return f"{__version__} ({described})" if described else __version__
@@ -316,9 +316,7 @@ class ScrapyFloor(Tool):
         self.label = "Scrapy alone (reference)" if processes == 1 else f"Scrapy alone, {processes} processes (reference)"
 
     def version(self) -> str:
-        import scrapy
-
-        return scrapy.__version__
+        return importlib.metadata.version("scrapy")  # without importing it: the harness stays light
 
     def command(self, url: str, concurrency: int, work: Path, site: Site) -> list[str]:
         (work / "urls.txt").write_text("\n".join(site.linked_paths) + "\n", encoding="utf-8")

@@ -1,4 +1,4 @@
 """DNS and IPv6 probing outside Scrapy (docs/checks.md, IPv6): asks the network, hands the answers to checks.
 
-May import sites and checks; never crawl, run, outcome or report.
+May import checks (for the answer types and the judging); never crawl, run, outcome or report.
 """
