@@ -65,7 +65,7 @@ class PublicAddressGuardMiddleware:
             pass
         if is_private_host(host):
             return False
-        from twisted.internet import reactor
+        from twisted.internet import reactor  # late: importing it earlier would install the default reactor
 
         try:
             address = await deferred_to_future(reactor.resolve(host))
@@ -240,12 +240,12 @@ class CrawlWindowExtension:
         return cls(crawler, closes_at)
 
     def spider_opened(self, spider):
-        from twisted.internet import reactor
+        from twisted.internet import reactor  # late: importing it earlier would install the default reactor
 
         reactor.callLater(max(0.0, self.closes_at - time.time()), self._close, spider)
 
     def _close(self, spider):
-        from twisted.internet import reactor
+        from twisted.internet import reactor  # late: importing it earlier would install the default reactor
 
         engine = self.crawler.engine
         if engine is None or engine.spider is None:
