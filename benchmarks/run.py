@@ -78,9 +78,13 @@ class TreeRssSampler(threading.Thread):
         total, pending = 0, list(children.get(self.root_pid, []))  # the root is /usr/bin/time itself
         while pending:
             pid = pending.pop()
-            total += processes[pid][1] * PAGE_SIZE
+            total += self.size(pid, processes[pid][1])
             pending.extend(children.get(pid, []))
         return total
+
+    def size(self, pid: int, resident_pages: int) -> int:
+        """The bytes a process of the tree counts for."""
+        return resident_pages * PAGE_SIZE
 
 
 def read_processes() -> dict[int, tuple[int, int]]:

@@ -112,7 +112,7 @@ def _common(parser: argparse.ArgumentParser, sites: bool = True) -> None:
     parser.add_argument("--scope", choices=["disclosure", "site"], help="override the scope of sites.yaml")
     parser.add_argument("--concurrency", type=_positive_int, metavar="N", help="concurrent requests per host")
     parser.add_argument("--no-throttle", action="store_true", help="no AutoThrottle, no download delay (local sites)")
-    parser.add_argument("--render", action="store_true", help="fetch challenged pages through headless Chromium")
+    parser.add_argument("--render", action="store_true", help="fetch challenged pages through Chromium (headless, or headed under Xvfb when refused)")
     parser.add_argument("--deadline", type=_positive_float, metavar="MINUTES", help="stop the crawl after this time")
     parser.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="download timeout (default 30)")
     parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="fix 'today' for every date rule")

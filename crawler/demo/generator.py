@@ -519,7 +519,7 @@ def generate(today: date, ports: Ports, ipv6_loopback: bool = True) -> Generated
         network.host(name)
     hosts = {site.host: site.finish() for site in [*sites.values(), *externals, *side_hosts]}
     hosts[sites[CHALLENGED_UNIT].host].firewall = jiasule_firewall(sites[CHALLENGED_UNIT].host, today)
-    hosts[sites[HQ_UNIT].host].firewall = ruishu_firewall(sites[HQ_UNIT].host, today, refuses_automation=True)
+    hosts[sites[HQ_UNIT].host].firewall = ruishu_firewall(sites[HQ_UNIT].host, today, refuses_headless=True)
     hosts[SHELL_202_HOST].firewall = ruishu_firewall(SHELL_202_HOST, today, status=202)
     hosts[COOKIE_WALL_HOST].firewall = cookie_reload_firewall(COOKIE_WALL_HOST, today)
 

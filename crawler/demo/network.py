@@ -188,15 +188,17 @@ def jiasule_firewall(host: str, today: date) -> Firewall:
                     f"{server_cookie}; __jsl_clearance_s={value}")
 
 
-def ruishu_firewall(host: str, today: date, status: int = RUISHU_STATUS, refuses_automation: bool = False) -> Firewall:
+def ruishu_firewall(host: str, today: date, status: int = RUISHU_STATUS, refuses_automation: bool = False,
+                    refuses_headless: bool = False) -> Firewall:
     """瑞数 (Ruishu): a shell of about 3.7 KB with an empty body, a nameless meta and two scripts
     marked r="m" (one inline with `$_ts`, one external at a random path), and an HttpOnly server
     cookie; the external script computes a second cookie from the shell's data and reloads.
 
     `refuses_automation`: as on the customs headquarters' site, the script computes the cookie
     only in a browser that looks used by a person (no navigator.webdriver, no HeadlessChrome in
-    its user agent, plugins, a window with a frame around the page); any other gets a cookie
-    that the firewall answers with 400 and an empty body.
+    its user agent, plugins); any other gets a cookie that the firewall answers with 400 and an
+    empty body. `refuses_headless`: that, and a window must have a frame around the page (a
+    headless one has none), which only a headed browser passes.
     """
     seed = _Seed("ruishu", host, today, status)
     prefix = seed.alnum("name", 12)
@@ -213,8 +215,10 @@ def ruishu_firewall(host: str, today: date, status: int = RUISHU_STATUS, refuses
         f'<script type="text/javascript" charset="utf-8" src="{script_path}" r="m"></script>'
         "</head><body></body></html>"
     )
-    automated = ("navigator.webdriver || /HeadlessChrome/.test(navigator.userAgent) || !navigator.plugins.length"
-                 " || window.outerHeight === window.innerHeight") if refuses_automation else "false"
+    refuses_automation = refuses_automation or refuses_headless
+    tells = ["navigator.webdriver", "/HeadlessChrome/.test(navigator.userAgent)", "!navigator.plugins.length"]
+    tells += ["window.outerHeight === window.innerHeight"] if refuses_headless else []
+    automated = " || ".join(tells) if refuses_automation else "false"
     script = (
         "(function () {\n"
         "  var meta = document.querySelector('meta[r=\"m\"]').content, cd = window.$_ts.cd, v = \"\";\n"

@@ -1,5 +1,6 @@
 """--render: a firewall's JavaScript cookie challenge, without and with headless Chromium."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -9,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from functools import partial
+
 from crawler.demo.dns_server import DNSServer
+from crawler.demo.network import ruishu_firewall
 from crawler.crawl.render import CHALLENGE_LOADS, RenderUnavailable, chromium_executable, resolver_rules
+from tests.webs.firewalled import firewalled
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST_NAME = "render.customs-demo.test"  # known only to the test's name server
@@ -20,6 +25,7 @@ PAGES = {
     "/news.html": '<title>海关新闻</title><h1>海关新闻</h1><a href="/">首页</a> <a href="/old.html">旧通知</a>',
     "/guide.html": '<title>办事指南</title><h1>办事指南</h1><a href="/news.html">海关新闻</a>',
 }
+needs_xvfb = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="headed Chromium needs Xvfb (apt-get install xvfb)")
 needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
                                     reason="--render needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
 
@@ -88,7 +94,7 @@ def test_render_passes_the_challenge_and_the_crawl_goes_on(site, tmp_path):
     assert site_findings(findings) == [("broken_link", f"{base}/old.html")]
     # Scrapy's first request and the browser's first load; every later request carried the cookie.
     assert site.challenges == 2
-    assert all(agent.startswith("customs-audit/") for agent in site.user_agents)
+    assert all("customs-audit/" in agent for agent in site.user_agents)
 
 
 @needs_chromium
@@ -104,8 +110,46 @@ def test_a_challenge_the_browser_cannot_pass_stays_link_blocked(site, tmp_path):
     site.challenge = CHALLENGE.replace("abc", "wrong")  # the script's cookie never clears it
     findings = check(f"http://127.0.0.1:{site.server_port}/", tmp_path, "--render")
     assert [check for check, _ in site_findings(findings)] == ["link_blocked"]
-    # Scrapy's request and the browser's loads, which stop short of reloading for the whole timeout.
-    assert site.challenges <= 1 + CHALLENGE_LOADS
+    # Scrapy's request and the loads of headless, then headed Chromium, which stop short of
+    # reloading for the whole timeout.
+    assert site.challenges <= 1 + 2 * CHALLENGE_LOADS
+
+
+def xvfb_processes() -> set[int]:
+    return {int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _comm(pid) == "Xvfb"}
+
+
+def _comm(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+@needs_chromium
+def test_render_passes_a_firewall_refusing_automated_browsers_headless(tmp_path):
+    # navigator.webdriver, a HeadlessChrome user agent or no plugins would be refused (400, empty)
+    before = xvfb_processes()
+    with firewalled(partial(ruishu_firewall, refuses_automation=True)) as site:
+        findings = check(site.url, tmp_path, "--render")
+    assert site_findings(findings) == [("broken_link", f"{site.url}old.html")]
+    assert site.refusals == 0  # passed headless at the first try: no display needed
+    assert all("customs-audit/" in agent and "HeadlessChrome" not in agent for agent in site.user_agents)
+    assert xvfb_processes() <= before
+
+
+@needs_chromium
+@needs_xvfb
+def test_render_passes_a_firewall_refusing_headless_windows_headed_under_xvfb(tmp_path):
+    before = xvfb_processes()
+    with firewalled(partial(ruishu_firewall, refuses_headless=True)) as site:
+        findings = check(site.url, tmp_path, "--render")
+    assert site_findings(findings) == [("broken_link", f"{site.url}old.html")]
+    assert site.refusals == 1  # headless Chromium was refused once
+    # Scrapy's first request, headless and headed Chromium's first loads; every later request,
+    # Scrapy's with the cookies headed Chromium earned, passed
+    assert site.challenges == 3 and {"/news.html", "/old.html"} <= set(site.passed)
+    assert xvfb_processes() <= before  # the display started for the crawl is stopped with it
 
 
 def test_resolver_rules_map_crawl_hosts_and_refuse_every_other_name():
