@@ -5,6 +5,7 @@ every one found, nothing else, none of the NOT-broken cases of docs/checks.md.
 """
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,25 @@ def test_demo_writes_a_notice_per_unit_with_findings_and_the_bulletin(demo):
     for row in ranking:
         assert int(row[7]) == sum(int(by_name[row[1]][code]) for code in CATALOG)
     assert "检查情况通报 (bulletin)" in result.stdout and len(bulletin.inline_shapes) == 1
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("Xvfb") is None,
+                    reason="--render needs Debian's chromium and xvfb (.ci/run installs them)")
+def test_render_passes_the_headquarters_firewall_as_the_truth_says(tmp_path):
+    """The headquarters unit refuses headless browsers: --render passes it headed under Xvfb, and
+    its rows are what the truth says they become when rendered."""
+    from crawler.demo import DemoWeb
+    from crawler.demo.generator import HQ_UNIT
+    from datetime import date
+
+    with DemoWeb(tmp_path / "web", date.fromisoformat(TODAY)) as web:
+        result = run_cli("check", HQ_UNIT, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
+                         "--no-throttle", "--concurrency", "8", "--timeout", str(web.download_timeout),
+                         "--today", TODAY, "--out", str(tmp_path / "out"), "--format", "json", "--render")
+        truth = web.truth
+    assert result.returncode == 0, result.stderr
+    render = truth["render"]
+    expected = {key(f) for f in [*truth["findings"], *render["adds"]] if f["unit_id"] == HQ_UNIT and f not in render["removes"]}
+    assert {key(f) for f in json.loads(result.stdout)} == expected
+    log = (tmp_path / "out" / "spot" / "latest" / "crawl.log").read_text(encoding="utf-8")
+    assert "refused headless Chromium" in log and "passed the challenge" in log
