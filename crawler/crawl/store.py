@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS edges (
     url TEXT NOT NULL, text TEXT NOT NULL, tag TEXT NOT NULL, kind TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url);
 CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS confirmed (url TEXT PRIMARY KEY);
 """
 PAGE_COLUMNS = "unit_id, key, url, depth, section, role, facts"
 
@@ -143,7 +144,7 @@ class RunStore:
     def merge(self, other: Path) -> None:
         """Add the facts of a worker's store of the same run."""
         self._write("ATTACH DATABASE ? AS worker", (str(other),))
-        for table in ("results", "baselines", "pages", "units"):
+        for table in ("results", "baselines", "pages", "units", "confirmed"):
             self._write(f"INSERT OR REPLACE INTO {table} SELECT * FROM worker.{table}", ())
         self._write("INSERT INTO edges SELECT * FROM worker.edges", ())
         self.commit()
@@ -166,6 +167,13 @@ class RunStore:
             "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(unit_id, page_url, section, key, link.url, link.text, link.tag, link.kind) for key, link in links],
         )
+
+    def put_confirmed(self, key: str) -> None:
+        """The URL's result is its second attempt, after a transient failure: a resume does not try it again."""
+        self._write("INSERT OR IGNORE INTO confirmed VALUES (?)", (key,))
+
+    def confirmed_keys(self) -> set[str]:
+        return {key for (key,) in self.db.execute("SELECT url FROM confirmed")}
 
     def put_unit(self, unit_id: str, data: dict) -> None:
         self._write("INSERT OR REPLACE INTO units VALUES (?, ?)", (unit_id, json.dumps(data, ensure_ascii=False)))

@@ -3,8 +3,8 @@ asked: for crash-safety tests, where a crawl is killed and resumed and the reque
 sessions are compared with an uninterrupted crawl's.
 
 Each unit has a home page, a disclosure column with two articles and three paginated list
-sections, item pages with metadata and an attachment (some attachments missing: broken links),
-and links into the next unit's column (so that workers of a sharded run share link checks).
+sections, item pages with metadata and an attachment (some attachments missing: broken links;
+one always busy: 503), and links into the next unit's column (so that workers of a sharded run share link checks).
 Every answer waits `delay` seconds, so that a crawl lasts long enough to be killed midway.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NOT_FOUND = "<html><head><title>404 页面不存在</title></head><body>页面不存在</body></html>".encode()
+BUSY_PATH = "/files/busy.pdf"
 LISTS = {"gk": "法定主动公开内容", "gf": "规范性文件", "nb": "政府信息公开年报"}
 ARTICLES = {"zn": "政府信息公开指南", "zd": "政府信息公开制度"}
 
@@ -76,6 +77,8 @@ class UnitsWeb:
                     entries.append(f'<li><a href="{item}">{title}第{number}号</a><span>{published}</span></li>')
                     attachment = f"/files/{key}-{number}.pdf"
                     cross = f'<a href="{neighbour}/xxgk/{key}/item-{number}.html">相关文件</a>' if number % 4 == 0 else ""
+                    if number == 1:  # and one answers 503 every time: confirmed before it is reported
+                        cross += f"<a href='{BUSY_PATH}'>附件（服务繁忙）</a>"
                     pages[item] = (html, _page(
                         f"{title}第{number}号",
                         f"<h2>{title}第{number}号</h2><p>【发布日期】{published}</p><p>【文　　号】{key}〔{published.year}〕"
@@ -112,7 +115,7 @@ class UnitsWeb:
                 def _send(self, with_body: bool) -> None:
                     web._stopping.wait(web.delay)
                     content_type, body = holder["pages"].get(self.path, ("text/html; charset=utf-8", None))
-                    self.send_response(404 if body is None else 200)
+                    self.send_response(503 if self.path == BUSY_PATH else 404 if body is None else 200)
                     body = NOT_FOUND if body is None else body
                     self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(body)))

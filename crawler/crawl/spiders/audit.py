@@ -372,8 +372,9 @@ class AuditSpider(scrapy.Spider):
             state.home = state.home or self.store.result(canonical_url(state.unit.url))
             if state.column_url:
                 state.column = state.column or self.store.result(canonical_url(state.column_url))
+        self.confirmed.update(self.store.confirmed_keys())
         for key, result in self.store.results():
-            if is_transient(result):
+            if is_transient(result) and key not in self.confirmed:
                 want = self.wants.get(key)
                 unit = self.units[want.unit_id].unit if want else next(iter(self.units.values())).unit
                 self.transient[key] = (unit, result.url)
@@ -590,7 +591,9 @@ class AuditSpider(scrapy.Spider):
 
     def _record(self, key: str, result: FetchResult, meta: dict) -> None:
         self.store.put_result(key, result)
-        if is_transient(result) and key not in self.confirmed:
+        if key in self.confirmed:
+            self.store.put_confirmed(key)
+        elif is_transient(result):
             self.transient[key] = (self.units[meta["unit_id"]].unit, result.url)
         self.counts["links"] += 1
         if result.error_kind or (result.status or 0) >= 400:
