@@ -325,7 +325,8 @@ def _pager_links(root, base: str, page_url: str, host: str) -> tuple[list[_Pager
         strong = is_pager_link(word or text, url, page_url)
         if strong:
             containers.update(_near(element))
-        if strong or word.isdigit() or word in FIRST_WORDS:
+        # 首页 is also the site's home: a link to the root is never the list's first page
+        if strong or word.isdigit() or (word in FIRST_WORDS and urlsplit(url).path.strip("/") not in ("", "index.html")):
             candidates.append((element, strong, _PagerLink(word, url, _template(url))))
     links = []
     for element, strong, link in candidates:

@@ -172,3 +172,10 @@ def test_the_stated_count_is_capped():
     pager = read(html, "http://h.test/c/list.html")
     assert pager.total == 99999999
     assert len(pager.pages) + len(pager.predicted) == MAX_LIST_PAGES - 1
+
+
+def test_the_home_page_beside_a_pager_is_not_its_first_page():
+    html = ('<div><div class="crumb"><a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a></div>'
+            '<div><a href="list-2.html">上一页</a><b>3</b><a href="list-4.html">下一页</a><span>第3/4页</span></div></div>')
+    pager = read(html, "http://h.test/xxgk/gf/list-3.html")
+    assert pager.pages == ("http://h.test/xxgk/gf/list-2.html", "http://h.test/xxgk/gf/list-4.html")

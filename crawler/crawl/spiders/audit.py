@@ -407,6 +407,10 @@ class AuditSpider(scrapy.Spider):
             if ref and ref[1]:
                 self.list_pages.setdefault(canonical_url(ref[1]), ListRole(unit_id, name, ref[0], first=True))
         role = self.list_pages.get(key)
+        known = self.list_paging.get((unit_id, facts.get("section", "")))
+        if role is None and "list" in facts and known is not None:
+            # a predicted page replayed on resume: no page linked it, its section is in its facts
+            role = self.list_pages[key] = ListRole(unit_id, known.role.section, known.role.name_on_page)
         if role is None or "list" not in facts:
             return
         for page_url in facts["list"]["pages"]:
@@ -660,12 +664,12 @@ class AuditSpider(scrapy.Spider):
         for (unit_id, _section), paging in self.list_paging.items():
             state = self.units[unit_id]
             for number, url in sorted(paging.predicted.items()):
-                if number in paging.numbers:
+                key = canonical_url(url)
+                if number in paging.numbers or key in self.list_pages:  # a pager links it: not a guess
                     continue
                 paging.numbers.add(number)
                 state.predicted_pages.append(url)
-                key = canonical_url(url)
-                self.list_pages.setdefault(key, ListRole(unit_id, paging.role.section, paging.role.name_on_page))
+                self.list_pages[key] = ListRole(unit_id, paging.role.section, paging.role.name_on_page)
                 request = self._want_page(state, Link(url, "", "a", PAGE), paging.depth, paging.role.section)
                 if request is not None:
                     self.crawler.engine.crawl(request)
