@@ -51,12 +51,13 @@ def scripted_target(onclick: str | None, tagname: str | None) -> str | None:
     """The URL (as written) a link without a usable href opens by script, or None.
 
     A `tagname` holding a URL (never a '[NEXTPAGE]' placeholder), else the one string argument
-    of an onclick call when it is a same-site URL path: `queryArticleByCondition(this,'/a-2.html')`.
+    of an onclick call (empty strings aside) when it is a same-site URL path:
+    `queryArticleByCondition(this,'/a-2.html')`, `openWin('/a.html','')`.
     """
     tagname = (tagname or "").strip()
     if tagname and "[" not in tagname and (_ABSOLUTE.fullmatch(tagname) or _URL_PATH.fullmatch(tagname)):
         return tagname
-    strings = [text.strip() for _, text in _QUOTED.findall(onclick or "")]
+    strings = [text.strip() for _, text in _QUOTED.findall(onclick or "") if text.strip()]
     if len(strings) == 1 and _URL_PATH.fullmatch(strings[0]):
         return strings[0]
     return None

@@ -54,6 +54,7 @@ def test_is_pager_link(page, href, text, paginated):
     (None, "/eportal/ui?pageId=1&currentPage=4&moduleId=ab&staticRequest=yes",
      "/eportal/ui?pageId=1&currentPage=4&moduleId=ab&staticRequest=yes"),
     ("goPage('list_2.html')", None, "list_2.html"),
+    ("openWin('/xxgk/a.html', '', 600, 400)", None, "/xxgk/a.html"),
     # disabled buttons, script calls that name no page, two strings (which one?)
     (None, "[NEXTPAGE]", None),
     ("queryArticleByCondition(this,'[HOMEPAGE]')", "[HOMEPAGE]", None),
