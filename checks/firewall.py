@@ -16,6 +16,9 @@ import lxml.etree
 import lxml.html
 
 # Shells are small (the vendors' are 1 to 4 KB); a larger answer is a page meant to be read.
+# A shell may show a line ("正在进行安全验证，请稍候"): no more than this many characters, and only
+# with a firewall's own marks or behaviour; a page of scripts without them must show nothing.
+NOTICE_CHARS = 100
 SHELL_MAX_CHARS = 64_000
 # Statuses a firewall answers a shell with: 202 (a 2xx that is no page), any 4xx but the ones
 # that mean the resource itself is gone or rate limited, and the vendors' own 52x codes.
@@ -56,7 +59,9 @@ def challenge_shape(status: int | None, headers: Mapping, body: str | bytes) -> 
     marks whatever its status: elements marked with attributes of the firewall's own, a long
     opaque token in a nameless <meta>, a vendor's header, or a cookie (set by the server or by
     the script) together with a script that loads the page again. A text-less page of scripts
-    answering 200 with none of those marks is an application page, not a challenge.
+    answering 200 with none of those marks is an application page, not a challenge. A shell
+    showing a short line is a challenge only by the marks of its elements or by setting a
+    cookie and reloading: a short error page with a script is a page.
     """
     if status is None:
         return ""
@@ -73,33 +78,40 @@ def challenge_shape(status: int | None, headers: Mapping, body: str | bytes) -> 
     marks = [*shell.marks, *(f"响应头 {VENDOR_HEADERS[name]}" for name in names if name in VENDOR_HEADERS)]
     server_cookie = bool(names.get("set-cookie"))
     setters = "和".join(who for who, sets in (("服务器", server_cookie), ("脚本", shell.sets_cookie)) if sets)
-    if setters and shell.reloads:
+    cookie_reload = bool(setters) and shell.reloads
+    if cookie_reload:
         marks.append(f"{setters}设置 Cookie 后重新加载页面")
+    if shell.shown and not (shell.marks or cookie_reload):
+        return ""
     vendor_status = status == 202 or (400 <= status < 500 and status not in NOT_A_SHELL_STATUS) or 520 <= status < 530
     if not (marks or vendor_status):
         return ""
     if server_cookie and not shell.reloads:
         marks.append("服务器设置 Cookie")
-    return "；".join(["页面无可见文字、仅有脚本", *marks])
+    looks = f"页面只有脚本和 {shell.shown} 字提示" if shell.shown else "页面无可见文字、仅有脚本"
+    return "；".join([looks, *marks])
 
 
 class _Shell:
     def __init__(self) -> None:
-        self.marks: list[str] = []
+        self.marks: list[str] = []  # its elements' own: custom attributes, an opaque meta token
+        self.shown = 0  # visible characters
         self.sets_cookie = False
         self.reloads = False
 
 
 def _read_shell(text: str) -> _Shell | None:
-    """The firewall marks of a page of scripts without visible text; None when it is no such page."""
+    """The firewall marks of a page of scripts showing at most a short line; None when it is no such page."""
     try:
         tree = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError):
         return None
     scripts = tree.xpath("//script")
-    if not scripts or _shows_text(tree):
+    shown = _visible_chars(tree)
+    if not scripts or shown > NOTICE_CHARS:
         return None
     shell = _Shell()
+    shell.shown = shown
     marked = sorted({f'{name}="{value}"' for element in tree.xpath("//script | //meta")
                      for name, value in element.attrib.items()
                      if name.lower() not in STANDARD_ATTRIBUTES[element.tag] and not _generic_attribute(name)})
@@ -114,9 +126,9 @@ def _read_shell(text: str) -> _Shell | None:
     return shell
 
 
-def _shows_text(tree) -> bool:
+def _visible_chars(tree) -> int:
     hidden = " or ".join(f"ancestor::{tag}" for tag in _INVISIBLE)
-    return any(chunk.strip() for chunk in tree.xpath(f"//body//text()[not({hidden})]"))
+    return sum(len("".join(chunk.split())) for chunk in tree.xpath(f"//body//text()[not({hidden})]"))
 
 
 def _generic_attribute(name: str) -> bool:

@@ -72,3 +72,11 @@ def test_bytes_and_large_bodies():
     assert challenge_shape(412, {}, RUISHU.encode())
     assert challenge_shape(412, {}, RUISHU + " " * 70_000) == ""
     assert challenge_shape(None, {}, RUISHU) == ""
+
+
+def test_a_short_line_beside_a_cookie_and_reload_is_still_a_challenge():
+    waiting = ("<html><body><p>正在进行安全检测，请稍候……</p><script>document.cookie='wzws_sid=1;path=/';"
+               "window.location.href=window.location.href;</script></body></html>")
+    shape = challenge_shape(200, {}, waiting)
+    assert shape.startswith("页面只有脚本和 14 字提示") and "脚本设置 Cookie 后重新加载页面" in shape
+    assert challenge_shape(412, {}, waiting.replace("请稍候……", "请稍候" * 40)) == ""  # a page meant to be read
