@@ -228,11 +228,12 @@ class RenderMiddleware:
         """
         host = urlsplit(request.url).hostname
         started = time.monotonic()
+        passed = None
         for headed in (True,) if self.headed else (False, True):
             try:
                 async with asyncio.timeout(RENDER_TIMEOUT):
                     browser = await self._browser_for(host, headed)
-                    status, final_url, html, earned = await self._pass_challenge(browser, request.url)
+                    passed = await self._pass_challenge(browser, request.url)
             except (TimeoutError, ChallengeStands) as exc:
                 refused = "refused" if isinstance(exc, BrowserRefused) else "still challenged"
                 logger.info("--render: %s %s %s Chromium after %.1f s", request.url, refused,
@@ -240,15 +241,18 @@ class RenderMiddleware:
                 continue
             except (RenderFailed, PlaywrightError, DNSLookupError) as exc:
                 logger.warning("--render: %s: %s", request.url, str(exc).splitlines()[0])
-                return None
+                if not headed:
+                    return None  # the site did not answer the browser: nothing learnt of its firewall
+                break  # no headed browser here (no Xvfb): the host's other pages would fail alike
             self.headed = headed
             break
-        else:
+        if passed is None:
             # Trying the host's other pages would cost as much each, for the same link_blocked finding.
             self.unpassable.add(host)
             logger.warning("--render: %s still challenged after %.1f s; %s stays unverified",
                            request.url, time.monotonic() - started, host)
             return None
+        status, final_url, html, earned = passed
         self.cookies[host] = [{"name": c["name"], "value": c["value"], "path": c["path"], "secure": c["secure"]}
                               for c in earned]
         self.agents[host] = self._browser_agent()

@@ -67,11 +67,11 @@ def site():
     thread.join()
 
 
-def check(url: str, out: Path, *options: str) -> list[dict]:
+def check(url: str, out: Path, *options: str, env: dict | None = None) -> list[dict]:
     result = subprocess.run(
         [sys.executable, "-m", "crawler", "check", url, "--scope", "site", "--no-throttle", "--timeout", "5",
          "--format", "json", "--out", str(out), *options],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -150,6 +150,20 @@ def test_render_passes_a_firewall_refusing_headless_windows_headed_under_xvfb(tm
     # Scrapy's with the cookies headed Chromium earned, passed
     assert site.challenges == 3 and {"/news.html", "/old.html"} <= set(site.passed)
     assert xvfb_processes() <= before  # the display started for the crawl is stopped with it
+
+
+@needs_chromium
+def test_a_firewall_refusing_headless_without_xvfb_stays_link_blocked(tmp_path):
+    tools = tmp_path / "bin"  # chromium and python, no Xvfb
+    tools.mkdir()
+    (tools / "chromium").symlink_to(shutil.which("chromium"))
+    env = {**os.environ, "PATH": f"{tools}:{os.path.dirname(sys.executable)}"}
+    with firewalled(partial(ruishu_firewall, refuses_headless=True)) as site:
+        findings = check(site.url, tmp_path / "out", "--render", env=env)
+    assert [check for check, _ in site_findings(findings)] == ["link_blocked"]
+    assert site.refusals == 1 and site.passed == []  # one headless attempt, refused; no headed one
+    log = next((tmp_path / "out").glob("spot/*/crawl.log")).read_text(encoding="utf-8")
+    assert "apt-get install xvfb" in log
 
 
 def test_resolver_rules_map_crawl_hosts_and_refuse_every_other_name():
