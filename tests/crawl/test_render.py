@@ -13,7 +13,7 @@ import pytest
 from functools import partial
 
 from crawler.demo.dns_server import DNSServer
-from crawler.demo.network import ruishu_firewall
+from crawler.demo.network import cookie_reload_firewall, jiasule_firewall, ruishu_firewall
 from crawler.crawl.render import CHALLENGE_LOADS, RenderUnavailable, chromium_executable, resolver_rules
 from tests.webs.firewalled import firewalled
 
@@ -136,6 +136,18 @@ def test_render_passes_a_firewall_refusing_automated_browsers_headless(tmp_path)
     assert site.refusals == 0  # passed headless at the first try: no display needed
     assert all("customs-audit/" in agent and "HeadlessChrome" not in agent for agent in site.user_agents)
     assert xvfb_processes() <= before
+
+
+@needs_chromium
+@pytest.mark.parametrize("make", [partial(ruishu_firewall, status=202), jiasule_firewall, cookie_reload_firewall],
+                         ids=["ruishu_202", "jiasule_521", "cookie_wall_200"])
+def test_render_passes_each_shape(make, tmp_path):
+    with firewalled(make) as site:
+        findings = check(site.url, tmp_path, "--render")
+    assert site_findings(findings) == [("broken_link", f"{site.url}old.html")]
+    # Scrapy's first request and the browser's first load (a cookie wall's second load is the
+    # page, judged by the headers it came with); every later request carried the cookies
+    assert site.challenges == 2
 
 
 @needs_chromium
