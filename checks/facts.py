@@ -42,6 +42,8 @@ class FetchResult:
     body_sha256: str = ""  # of the body as received ('' when none was read)
     # what the answer went past or lost on the way: download_warnsize, undecodable_text (crawler.crawl.limits)
     notes: list[str] = field(default_factory=list)
+    # YYYY-MM-DD of the night that last verified it, when a nightly run carried it over unfetched
+    verified_on: str = ""
 
     def evidence(self) -> dict:
         """What proves this result later: status or error, redirect chain, time, headers, body hash."""
@@ -54,6 +56,8 @@ class FetchResult:
             proof["headers"] = self.headers
         if self.body_sha256:
             proof["body_sha256"] = self.body_sha256
+        if self.verified_on:
+            proof["last_verified"] = self.verified_on
         return proof
 
 

@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from checks.rules import RulesError, line_of, load_rules, record_lines
 
 SCOPES = ("disclosure", "site")
-DEFAULTS = {"scope": "disclosure", "max_depth": 4, "max_pages": 3000}
+DEFAULTS = {"scope": "disclosure", "max_depth": 4, "max_pages": 3000, "verify_within": 7}
 
 _TOP_KEYS = ("defaults", "units", "rules", "notice")
 _NOTICE_KEYS = ("office", "contact", "reply_working_days", "recipients")
@@ -54,7 +54,8 @@ class Unit:
     disclosure_url: str | None
     scope: str
     max_depth: int
-    max_pages: int
+    max_pages: int  # pages fetched in one run: a net against traps, not a cap on coverage
+    verify_within: int = DEFAULTS["verify_within"]  # days: every known page and target re-verified this often
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ class _Reader:
         return isinstance(node, ScalarNode) and self.value(node) is None
 
     def setting(self, key: str, node: Node):
-        """A scope, or a positive integer: max_depth, max_pages (defaults, a unit), reply_working_days (notice)."""
+        """A scope, or a positive integer: max_depth, max_pages, verify_within (defaults, a unit), reply_working_days (notice)."""
         if key == "scope":
             value = self.scalar(node, key)
             if value not in SCOPES:

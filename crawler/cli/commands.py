@@ -140,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="crawl only within this daily window (Asia/Shanghai); the next run resumes")
     run.add_argument("--workers", type=_positive_int, metavar="N",
                      help="crawl processes, units shared among them (default: one per core)")
+    run.add_argument("--verify-within", type=_positive_int, metavar="DAYS",
+                     help="re-verify every known page and link at least this often (default: sites.yaml, 7)")
+    run.add_argument("--budget", type=_positive_int, metavar="REQUESTS",
+                     help="requests per host tonight (default: what --window holds at one request per second)")
     run.add_argument("--since-last", action="store_true",
                      help="print only the findings that are new or resolved since the last run")
     run.add_argument("--keep-runs", type=_positive_int, default=90, metavar="N",
@@ -269,6 +273,8 @@ def _options(args, out_dir: Path, rules_override: dict | None = None, page_cache
         workers=getattr(args, "workers", None),
         window=getattr(args, "window", None),
         keep_runs=getattr(args, "keep_runs", None),
+        verify_within=getattr(args, "verify_within", None),
+        budget=getattr(args, "budget", None),
     )
 
 

@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS edges (
 CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url);
 CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS confirmed (url TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS carried (url TEXT PRIMARY KEY);
 """
 PAGE_COLUMNS = "unit_id, key, url, depth, section, role, facts"
 
@@ -144,7 +145,7 @@ class RunStore:
     def merge(self, other: Path) -> None:
         """Add the facts of a worker's store of the same run."""
         self._write("ATTACH DATABASE ? AS worker", (str(other),))
-        for table in ("results", "baselines", "pages", "units", "confirmed"):
+        for table in ("results", "baselines", "pages", "units", "confirmed", "carried"):
             self._write(f"INSERT OR REPLACE INTO {table} SELECT * FROM worker.{table}", ())
         self._write("INSERT INTO edges SELECT * FROM worker.edges", ())
         self.commit()
@@ -174,6 +175,10 @@ class RunStore:
 
     def confirmed_keys(self) -> set[str]:
         return {key for (key,) in self.db.execute("SELECT url FROM confirmed")}
+
+    def put_carried(self, key: str) -> None:
+        """The result (and page) under `key` was carried over from the known web, not fetched tonight."""
+        self._write("INSERT OR IGNORE INTO carried VALUES (?)", (key,))
 
     def put_unit(self, unit_id: str, data: dict) -> None:
         self._write("INSERT OR REPLACE INTO units VALUES (?, ?)", (unit_id, json.dumps(data, ensure_ascii=False)))
@@ -209,6 +214,38 @@ class RunStore:
             (unit_id,),
         )
         return [(url, _decode(data)) for url, data in rows.fetchall()]
+
+    def carried_keys(self) -> set[str]:
+        return {key for (key,) in self.db.execute("SELECT url FROM carried")}
+
+    def fetched_results(self) -> Iterator[tuple[str, FetchResult]]:
+        """(key, result) of every URL fetched tonight (not carried over)."""
+        rows = self.db.execute("SELECT url, data FROM results WHERE url NOT IN (SELECT url FROM carried)")
+        for key, data in rows.fetchall():
+            yield key, _decode(data)
+
+    def fetched_pages(self) -> Iterator[tuple[str, str, str, str, dict, list[tuple[str, Link]]]]:
+        """(unit id, key, url, role, facts, [(key, link)]) of every page crawled from a fresh answer tonight."""
+        rows = self.db.execute(
+            "SELECT unit_id, key, url, role, facts FROM pages WHERE key NOT IN (SELECT url FROM carried)"
+            " AND role != 'over_cap' ORDER BY rowid").fetchall()
+        for unit_id, key, url, role, facts in rows:
+            links = self.db.execute(
+                "SELECT key, url, text, tag, kind FROM edges WHERE unit_id = ? AND page_url = ? ORDER BY rowid",
+                (unit_id, url)).fetchall()
+            yield unit_id, key, url, role, json.loads(facts), [(row[0], Link(*row[1:])) for row in links]
+
+    def page_keys(self, unit_id: str) -> set[str]:
+        """Keys of every page of the unit tonight's report stands on, fetched or carried over."""
+        return {key for (key,) in self.db.execute("SELECT key FROM pages WHERE unit_id = ?", (unit_id,))}
+
+    def verified_urls(self, unit_id: str) -> set[str]:
+        """URLs of the unit's pages and link targets fetched tonight: where a fix can be seen."""
+        rows = self.db.execute(
+            "SELECT url FROM pages WHERE unit_id = ?1 AND key NOT IN (SELECT url FROM carried)"
+            " UNION SELECT e.url FROM edges e WHERE e.unit_id = ?1 AND e.key IN (SELECT url FROM results)"
+            " AND e.key NOT IN (SELECT url FROM carried)", (unit_id,))
+        return {url for (url,) in rows}
 
     def result_keys(self) -> list[str]:
         return [key for (key,) in self.db.execute("SELECT url FROM results")]

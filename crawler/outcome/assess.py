@@ -42,7 +42,10 @@ class Context:
     unit_hosts: dict[str, str]  # host[:port] of every unit's home -> unit name (wrong_link)
 
 
-def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report | None = None) -> UnitReport:
+def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report | None = None,
+                budget_note: str | None = None) -> UnitReport:
+    """The unit's findings from the store's facts; `budget_note` when the night's request budget
+    could not hold even the share verified every night."""
     stats = store.unit(unit.id)
     home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
     if home is not None and home.final_url:
@@ -73,7 +76,7 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         stats["ipv6_verdict"] = ipv6.verdict
         stats["ipv6_link_share"] = ipv6.link_share
     targets = unit_targets(store, unit, home, column)
-    limits = []
+    limits = [budget_note] if budget_note else []
     if stats.get("pages_over_cap"):
         limits.append(f"达到页面上限 max_pages={unit.max_pages}，{stats['pages_over_cap']} 个页面只检查了链接、未抓取其内容")
     if stats.get("close_reason") in DEADLINE_REASONS:
@@ -110,7 +113,7 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         crawl_notes="；".join(notes),
         reachable=reachable,
         stats=stats,
-        crawled_pages={page.url for page in pages} | ({unit.url} if reachable else set()),
+        verified_urls=store.verified_urls(unit.id) | ({unit.url} if reachable else set()),
     )
 
 

@@ -27,7 +27,7 @@ from crawler.outcome.model import Acceptance, Resolved, Seen, TrendPoint, UnitRe
 from crawler.sites import Unit
 
 # The UnitReport.stats the reports show; the rest is crawl bookkeeping.
-REPORT_STATS = ("ipv6_verdict", "ipv6_link_share", "home_final_url")
+REPORT_STATS = ("ipv6_verdict", "ipv6_link_share", "home_final_url", "coverage")
 
 MIGRATIONS = [
     # 1: runs, findings and the findings each run reported
@@ -163,7 +163,7 @@ class History:
         ).fetchall()
 
     def record_unit(
-        self, run_id: str, today: date, unit_id: str, findings: list[Finding], complete: bool, crawled_pages: set[str]
+        self, run_id: str, today: date, unit_id: str, findings: list[Finding], complete: bool, verified_urls: set[str]
     ) -> tuple[list[Seen], list[Resolved]]:
         """Store this run's findings of a unit; return them with their history, and what was fixed."""
         day = today.isoformat()
@@ -198,7 +198,7 @@ class History:
                     seen.append(Seen(finding, print_, first_seen, "accepted", acceptance))
                 else:
                     seen.append(Seen(finding, print_, first_seen, state))
-            resolved = self._resolve(unit_id, current, complete, crawled_pages, day)
+            resolved = self._resolve(unit_id, current, complete, verified_urls, day)
         return seen, resolved
 
     def _reported_before(self, print_: str, run_id: str) -> bool:
@@ -206,7 +206,7 @@ class History:
             "SELECT 1 FROM run_findings WHERE fingerprint = ? AND run_id < ? LIMIT 1", (print_, run_id)
         ).fetchone() is not None
 
-    def _resolve(self, unit_id: str, current: set[str], complete: bool, crawled_pages: set[str],
+    def _resolve(self, unit_id: str, current: set[str], complete: bool, verified_urls: set[str],
                  day: str) -> list[Resolved]:
         """Open findings of the unit that this complete crawl no longer sees on a page it crawled again."""
         if not complete:
@@ -218,7 +218,8 @@ class History:
         ).fetchall()
         resolved = []
         for print_, check, page_url, target_url, detail, first_seen in rows:
-            if print_ in current or page_url not in crawled_pages:
+            # gone, and seen gone: its page or its target was fetched again in this run
+            if print_ in current or not (page_url in verified_urls or target_url in verified_urls):
                 continue
             self.db.execute("UPDATE findings SET resolved_on = ? WHERE fingerprint = ?", (day, print_))
             last = self._last_reported(print_) or Finding(unit_id, check, page_url, detail, target_url=target_url)

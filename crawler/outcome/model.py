@@ -71,6 +71,6 @@ class UnitReport:
     crawl_notes: str
     reachable: bool
     stats: dict = field(default_factory=dict)
-    crawled_pages: set[str] = field(default_factory=set)
+    verified_urls: set[str] = field(default_factory=set)
     rows: list[Seen] = field(default_factory=list)
     resolved: list[Resolved] = field(default_factory=list)

@@ -245,6 +245,8 @@ def evidence_html(finding: Finding, fingerprint: str, acceptance: Acceptance | N
         items.append(("重定向链", " → ".join(url_html(url) for url in proof["redirects"])))
     if proof.get("fetched_at"):
         items.append(("时间", esc(proof["fetched_at"])))
+    if proof.get("last_verified"):  # carried over by a nightly run: not fetched again tonight
+        items.append(("最近核验", esc(proof["last_verified"])))
     for name, value in (proof.get("headers") or {}).items():
         items.append((HEADER_NAMES.get(name, name), esc(value)))
     if proof.get("body_sha256"):

@@ -15,6 +15,7 @@ SUMMARY_COLUMNS = (
     ["unit_id", "unit_name", "pages_crawled", "links_checked"]
     + list(CATALOG)
     + ["ipv6_verdict", "crawl_complete", "crawl_notes", "new", "persisting", "resolved", "accepted"]
+    + ["known", "verified_tonight", "overdue"]
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,11 +51,13 @@ def summary_rows(reports: list[UnitReport]) -> list[list]:
     for report in reports:
         open_ = open_rows(report)
         counts = Counter(r.finding.check for r in open_)
+        coverage = report.stats.get("coverage", {})  # nightly runs: how much of the known web tonight verified
         rows.append(
             [report.unit.id, report.unit.name, report.pages_crawled, report.links_checked]
             + [counts.get(code, 0) for code in CATALOG]
             + [report.stats.get("ipv6_verdict", ""), "yes" if report.crawl_complete else "no", report.crawl_notes]
             + [sum(r.state == "new" for r in open_), sum(r.state == "persisting" for r in open_),
                len(report.resolved), len(report.rows) - len(open_)]
+            + [coverage.get(name, "") for name in ("known", "verified", "overdue")]
         )
     return rows

@@ -23,6 +23,7 @@ COLUMN_NAMES = {
     "http_status": "HTTP状态码", "detail": "问题说明", "first_seen": "首次发现", "state": "状态",
     "pages_crawled": "抓取页面数", "links_checked": "检查链接数", "ipv6_verdict": "IPv6结论",
     "crawl_complete": "检查完整", "crawl_notes": "检查说明", **STATE_NAMES,
+    "known": "已知页面与链接", "verified_tonight": "本次核验", "overdue": "逾期未核验",
     **{code: info.name for code, info in CATALOG.items()},
 }
 FINDING_HEADERS = [COLUMN_NAMES[c] for c in CSV_COLUMNS] + ["指纹"]

@@ -21,6 +21,7 @@ from checks.findings import fingerprint
 from checks.hosts import host_of
 from checks.regulations import default_library_dir, load_library
 from checks.rules import load_rules
+from crawler import settings
 from crawler.crawl.options import CrawlOptions, crawl_settings
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.crawl.store import RunStore, storage_failure
@@ -30,6 +31,7 @@ from crawler.outcome.model import Seen, UnitReport
 from crawler.probe.dns import make_resolver, probe_nameservers
 from crawler.probe.ipv6 import IPv6Target, own_link_hosts, run_ipv6_check
 from crawler.report.folder import write_run_folder
+from crawler.run.nightly import begin_night, end_night
 from crawler.run.retention import prune_runs
 from crawler.run.window import CrawlWindow
 from crawler.run.workers import INTERRUPTED, STORAGE_ERROR, WORKER_DIED, CrawlJob, crawl, crawl_sharded
@@ -109,6 +111,8 @@ class RunOptions:
     regulations_dir: Path | None = None  # default: the bundled library
     keep_runs: int | None = None  # prune run folders beyond the newest N (None: keep all)
     window: CrawlWindow | None = None  # crawl only inside this daily window (Asia/Shanghai)
+    verify_within: int | None = None  # days (overrides sites.yaml): each known page re-verified this often
+    budget: int | None = None  # requests per host per night (default: from --window at the polite pace)
 
     def record(self) -> dict:
         """The options as run.json keeps them: one flat object of plain, readable values."""
@@ -170,6 +174,15 @@ class RunOutcome:
 HTTP_CACHE_DIR = ".httpcache"  # in OUT: crawled pages kept between runs
 
 
+def night_budget(options: RunOptions) -> int | None:
+    """Requests each host may take tonight: --budget, else what the window holds at the polite pace."""
+    if options.budget:
+        return options.budget
+    if options.window and not options.crawl.no_throttle:
+        return int(options.window.seconds_left(shanghai_now()) / settings.DOWNLOAD_DELAY)
+    return None
+
+
 def check_nameservers(options: CrawlOptions) -> None:
     """Fail fast with one line when the given nameservers do not answer (exit code 3: the run failed)."""
     if options.nameservers:
@@ -204,8 +217,10 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         if not seconds_left:
             raise OutsideWindow(f"outside the crawl window {options.window} (Asia/Shanghai): nothing crawled")
         window_closes_at = time.time() + seconds_left
-    if options.max_pages:
-        units = [Unit(**{**unit.__dict__, "max_pages": options.max_pages}) for unit in units]
+    overrides = {"max_pages": options.max_pages, "verify_within": options.verify_within}
+    overrides = {name: value for name, value in overrides.items() if value}
+    if overrides:
+        units = [Unit(**{**unit.__dict__, **overrides}) for unit in units]
     check_nameservers(options.crawl)
     if options.crawl.render:
         from crawler.crawl.render import RenderUnavailable, chromium_executable  # loads Playwright: only here
@@ -225,8 +240,11 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
             history.begin_run(run_id, started.isoformat(timespec="seconds"), options.today, command)
     run_dir = options.out_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
+    # A nightly run re-verifies its share of the known web; a spot check fetches everything afresh.
+    night, plan = begin_night(options.out_dir, units, options.today, night_budget(options)) if history else (None, None)
     job = CrawlJob(units, options.crawl, run_dir / "crawl.sqlite", run_dir / "crawl.log", site_when_no_column,
-                   resume=bool(resumed), window_closes_at=window_closes_at)
+                   resume=bool(resumed), window_closes_at=window_closes_at,
+                   night=night)
     if progress is None:
         stats = crawl_sharded(job, analyzer, options.workers or min(os.cpu_count() or 1, len(units)))
     else:
@@ -245,7 +263,10 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
     ipv6 = run_ipv6_check(
         [IPv6Target(u.id, u.url, own_link_hosts(u.url, store.link_netlocs(u.id), other_hosts)) for u in units],
         options.crawl.nameservers, options.crawl.timeout, context.rules.ipv6_link_share_threshold)
-    reports = [assess_unit(store, unit, context, ipv6.get(unit.id)) for unit in units]
+    reports = [assess_unit(store, unit, context, ipv6.get(unit.id), plan.units[unit.id].budget_note() if plan else None)
+               for unit in units]
+    if night:
+        end_night(night, store, reports, options.today)
     store.close()
     run_info = {
         "run_id": run_id,
@@ -261,7 +282,8 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
         "units": {r.unit.id: {"pages_crawled": r.pages_crawled, "links_checked": r.links_checked,
                               "crawl_complete": r.crawl_complete, "crawl_notes": r.crawl_notes,
-                              "limits": r.stats.get("limits", {}), "findings": len(r.findings)} for r in reports},
+                              "limits": r.stats.get("limits", {}), "findings": len(r.findings),
+                              **({"coverage": r.stats["coverage"]} if "coverage" in r.stats else {})} for r in reports},
     }
     if history:
         # All or nothing: a run that cannot write its folder leaves the history as it was, and
@@ -270,7 +292,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
             for report in reports:
                 report.rows, report.resolved = history.record_unit(
                     run_id, options.today, report.unit.id, report.findings, report.crawl_complete,
-                    report.crawled_pages)
+                    report.verified_urls)
             history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it
             write_run_folder(run_dir, reports, run_info, history.trend(run_id))
             history.end_run(run_id, run_info["end"], "finished")

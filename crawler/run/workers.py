@@ -28,6 +28,7 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 
+from crawler.crawl.known import Night
 from crawler.crawl.options import CrawlOptions, crawl_settings
 from crawler.crawl.spiders.audit import AuditSpider
 from crawler.crawl.store import ClaimStore, RunStore, StoreError
@@ -56,6 +57,7 @@ class CrawlJob:
     shard: int | None = None  # which worker of a sharded run
     discover_only: bool = False  # `sites check`: home pages only
     window_closes_at: float | None = None  # epoch seconds: the crawl stops there (run --window)
+    night: Night | None = None  # a nightly run: the known web and what is due tonight
 
 
 def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
@@ -68,7 +70,7 @@ def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
     crawler = process.create_crawler(AuditSpider)
     process.crawl(crawler, units=job.units, store=store, analyzer=analyzer, scope_override=job.options.scope,
                   progress=progress, site_when_no_column=job.site_when_no_column, resume=job.resume,
-                  claims=claims, discover_only=job.discover_only)
+                  claims=claims, discover_only=job.discover_only, night=job.night)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     try:

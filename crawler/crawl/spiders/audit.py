@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import re
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
@@ -35,6 +36,7 @@ from crawler.crawl.page_text import summarize
 from crawler.crawl.limits import limit_failure, response_notes
 from crawler.crawl.links import canonical_url, extract_links, is_trap_path
 from crawler.crawl.middlewares import PrivateAddressBlocked
+from crawler.crawl.known import KnownPage, KnownWeb, Night
 from crawler.crawl.store import ClaimStore, RunStore
 
 # Every status reaches the callbacks but the redirects, which RedirectMiddleware follows.
@@ -57,7 +59,8 @@ class UnitCrawl:
     unit: Unit
     hosts: set[str]  # host[:port] whose pages are in scope (checks.hosts.host_of)
     scope: str = "disclosure"  # the unit's scope, or "site" for a spot-checked URL without a column
-    pages_crawled: int = 0
+    pages_crawled: int = 0  # fetched tonight or carried over from the known web
+    pages_fetched: int = 0  # fetched tonight: what max_pages caps
     pages_over_cap: int = 0
     home: FetchResult | None = None
     column_url: str | None = None
@@ -71,6 +74,7 @@ class UnitCrawl:
     def stats(self) -> dict:
         return {
             "pages_crawled": self.pages_crawled,
+            "pages_fetched": self.pages_fetched,
             "pages_over_cap": self.pages_over_cap,
             "home": self.home.__dict__ if self.home else None,
             "column_url": self.column_url,
@@ -188,9 +192,15 @@ class AuditSpider(scrapy.Spider):
 
     def __init__(self, units: list[Unit], store: RunStore, analyzer: PageAnalyzer, scope_override: str | None = None,
                  progress: Callable[[dict], None] | None = None, site_when_no_column: bool = False,
-                 resume: bool = False, discover_only: bool = False, claims: ClaimStore | None = None, **kwargs):
+                 resume: bool = False, discover_only: bool = False, claims: ClaimStore | None = None,
+                 night: Night | None = None, **kwargs):
         super().__init__(**kwargs)
         self.store = store
+        # A nightly run carries over what is known and not due tonight instead of fetching it.
+        self.known = KnownWeb(night.known_path) if night else None
+        self.due = night.due if night else frozenset()
+        self.carried_targets: set[str] = set()  # known URLs checked from their last result, unfetched
+        self.replays: deque = deque()  # known pages to replay, breadth first like the crawl
         self.resume = resume
         self.discover_only = discover_only  # `sites check`: home pages and their column links only
         # worker processes of one run claim their link checks there, so each URL is fetched
@@ -264,13 +274,16 @@ class AuditSpider(scrapy.Spider):
             self._record(key, FetchResult(url=link.url, method="", error_kind="malformed_url",
                                           fetched_at=shanghai_now().isoformat(timespec="seconds")), {})
             return None
+        if self._carry_target(key):
+            return None
         if link.kind == PAGE:
             return self._request(link.url, unit, "GET", self.on_page)
         self.resource_keys.add(key)
         return self._request(link.url, unit, "HEAD", self.on_resource)
 
-    def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str, role: str = "page"):
-        """Ask for an in-scope page to be crawled; the request when it is new."""
+    def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str, role: str = "page") -> list | None:
+        """Ask for an in-scope page to be crawled: None when it is not wanted (known, a trap), else the
+        requests it takes: its own, or those of its links when it is carried over from the known web."""
         key = canonical_url(link.url)
         known = self.wants.get(key)
         if known is not None:
@@ -279,13 +292,57 @@ class AuditSpider(scrapy.Spider):
             return None
         if is_trap_path(link.url):
             return None
-        self.wants[key] = Want(state.unit.id, depth, section, role)
-        if key in self.claimed:
-            return None  # in flight as a link check: parsed when it arrives
+        want = self.wants[key] = Want(state.unit.id, depth, section, role)
+        if key in self.claimed and key not in self.carried_targets:
+            return []  # in flight as a link check: parsed when it arrives
         self.claimed.add(key)
         if self.claims is not None:
             self.claims.claim(key)  # the unit's own page: fetched here whoever else links to it
-        return self._request(link.url, state.unit, "GET", self.on_page, **{CACHE_META: True})
+        carried = self._known_page(state, want, key)
+        if carried is not None:
+            self.replays.append((state, want, key, carried))
+            return []
+        if key in self.carried_targets:
+            return []  # known as a link only: nothing to replay
+        return [self._request(link.url, state.unit, "GET", self.on_page, **{CACHE_META: True})]
+
+    # --- carried over from the known web (nightly runs) -----------------------------------
+    def _carry_target(self, key: str) -> bool:
+        """A known target not due tonight: its last result stands, with the night it was verified."""
+        if self.known is None or key in self.due:
+            return False
+        result = self.known.target(key)
+        if result is None:
+            return False
+        self.store.put_result(key, result)
+        self.store.put_carried(key)
+        self.carried_targets.add(key)
+        return True
+
+    def _known_page(self, state: UnitCrawl, want: Want, key: str) -> KnownPage | None:
+        if self.known is None or key in self.due or want.role != "page" or key in self.list_pages:
+            return None  # lists, homes and columns are verified every night
+        return self.known.page(state.unit.id, key)
+
+    def _replay_carried(self) -> list:
+        """The requests of the known pages waiting to be replayed, and of those they lead to."""
+        requests = []
+        while self.replays:
+            requests += self._carry_page(*self.replays.popleft())
+        return requests
+
+    def _carry_page(self, state: UnitCrawl, want: Want, key: str, page: KnownPage) -> list:
+        """Replay a known page as its last verification saw it: its facts and its links."""
+        self.store.put_result(key, page.result)
+        self.store.put_carried(key)
+        self.carried_targets.discard(key)
+        facts = dict(page.facts)
+        if key in self.item_pages:
+            facts["listed_in"] = [self.item_pages[key].section, self.item_pages[key].name_on_page]
+        self._register_roles(state.unit.id, key, facts)
+        self.store.put_page(state.unit.id, key, page.url, want.depth, want.section, want.role, facts)
+        self.store.put_edges(state.unit.id, page.url, want.section, [(canonical_url(l.url), l) for l in page.links])
+        return self._crawl_page(state, want, page.url, facts, page.links)
 
     # --- responses ----------------------------------------------------------------------
     def on_page(self, response) -> list:
@@ -307,7 +364,7 @@ class AuditSpider(scrapy.Spider):
         self._note_role(state, want, key, response.url)
         if result.status != 200 or result.challenge or not isinstance(response, TextResponse):
             return requests
-        if want.role == "page" and state.pages_crawled >= state.unit.max_pages:
+        if want.role == "page" and state.pages_fetched >= state.unit.max_pages:
             state.pages_over_cap += 1
             self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, OVER_CAP, {})
             return requests
@@ -323,7 +380,9 @@ class AuditSpider(scrapy.Spider):
         self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, want.role, facts)
         self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
         self.store.tick()
+        state.pages_fetched += 1
         requests += self._crawl_page(state, want, response.url, facts, links)
+        requests += self._replay_carried()
         self._report_progress()
         return requests
 
@@ -352,6 +411,7 @@ class AuditSpider(scrapy.Spider):
         crawled (roles, registries, its links), which requests exactly what is missing.
         """
         self.claimed.update(self.store.result_keys())
+        self.carried_targets.update(self.store.carried_keys())
         self.probed_hosts.update(self.store.baseline_hosts())
         pages = self.store.crawled_pages()
         for page in pages:
@@ -379,7 +439,7 @@ class AuditSpider(scrapy.Spider):
                 unit = self.units[want.unit_id].unit if want else next(iter(self.units.values())).unit
                 self.transient[key] = (unit, result.url)
         self.counts["links"] = len(self.claimed)
-        return requests
+        return requests + self._replay_carried()
 
     def _disclosure_facts(self, state: UnitCrawl, want: Want, key: str, response, result: FetchResult) -> dict:
         """Facts of the page's disclosure role: the column's sections, a list's entries, an item's metadata."""
@@ -429,9 +489,7 @@ class AuditSpider(scrapy.Spider):
     def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict):
         """Every page of a section's list is crawled, whatever the depth: pagination is not a hop."""
         for page_url in facts.get("list", {}).get("pages", []):
-            request = self._want_page(state, Link(page_url, "", "a", PAGE), want.depth, want.section)
-            if request is not None:
-                yield request
+            yield from self._want_page(state, Link(page_url, "", "a", PAGE), want.depth, want.section) or ()
 
     def _after_home(self, state: UnitCrawl, links: list[Link]):
         unit = state.unit
@@ -494,9 +552,7 @@ class AuditSpider(scrapy.Spider):
         section = HOME_SECTION if role == HOME_FRAME else COLUMN_SECTION
         for link in links:
             if link.tag in FRAME_TAGS and link.kind == PAGE and host_of(link.url) in state.hosts:
-                request = self._want_page(state, link, 0, section, role)
-                if request is not None:
-                    yield request
+                yield from self._want_page(state, link, 0, section, role) or ()
 
     def _column_frames(self, state: UnitCrawl, want: Want, links: list[Link]):
         if want.role in COLUMN_ROLES:
@@ -504,7 +560,7 @@ class AuditSpider(scrapy.Spider):
 
     def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
         for link in links:
-            request = None
+            requests = None
             # An <iframe> shows a document or a viewer (a WPS office viewer, a map) inside the page:
             # checked, not crawled; the frames that carry a home's, a column's or a list's links
             # are read where those are (_frames_of, the list's pages).
@@ -516,11 +572,11 @@ class AuditSpider(scrapy.Spider):
                 if want.role in COLUMN_ROLES and not paginated and link.text:
                     section = link.text[:30]
                 if depth <= state.unit.max_depth:
-                    request = self._want_page(state, link, depth, section)
-            if request is None:
+                    requests = self._want_page(state, link, depth, section)
+            if requests is None:
                 request = self._check(state.unit, link)
-            if request is not None:
-                yield request
+                requests = [request] if request is not None else []
+            yield from requests
 
     def on_resource(self, response):
         """Answer to a HEAD (or the GET fallback) for an attachment, image, stylesheet or script."""
@@ -651,7 +707,7 @@ class AuditSpider(scrapy.Spider):
     def _crawl_as_site(self, state: UnitCrawl) -> bool:
         """A spot-checked home whose frames named no column either: crawled as a site."""
         links, state.deferred_links = state.deferred_links, []
-        requests = list(self._home_as_site(state, links))
+        requests = list(self._home_as_site(state, links)) + self._replay_carried()
         for request in requests:
             self.crawler.engine.crawl(request)
         return bool(requests)
