@@ -81,6 +81,8 @@ RECORDED = {
     "--window": ("23:30-05:00", "window", "23:30-05:00"),
     "--workers": ("3", "workers", 3),
     "--keep-runs": ("7", "keep_runs", 7),
+    "--verify-within": ("5", "verify_within", 5),
+    "--budget": ("2000", "budget", 2000),
 }
 # Options that choose what the run covers or prints, not how it runs, each with where it shows.
 NOT_RUN_OPTIONS = {
