@@ -41,6 +41,7 @@ WORKER_DIED = "worker_died"  # a worker kept dying on its share: the run fails, 
 RESTARTS_PER_WORKER = 2
 COUNTED_STATS = ("downloader/request_count", "audit/bytes_received", "httpcache/revalidate")
 CLAIMS_FILE = "claims.sqlite"
+WORKER_STORE_PREFIX = "crawl-"  # crawl-0.sqlite, crawl-0.lock, ... in the run folder
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,6 @@ def crawl_sharded(job: CrawlJob, analyzer, workers: int) -> dict:
         "finished" if reasons == {"finished"} else ",".join(sorted(map(str, reasons))))
     totals["error"] = next((report["error"] for report in reports if report.get("error")), "")
     return totals
-
-
-WORKER_STORE_PREFIX = "crawl-"  # crawl-0.sqlite, crawl-0.lock, ... in the run folder
 
 
 def _run_workers(parts: list[CrawlJob], analyzer) -> list[dict]:
