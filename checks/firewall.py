@@ -1,7 +1,7 @@
 """Anti-bot firewall answers recognised by their shape, not by their words.
 
 A firewall that wants a browser to prove itself answers with a shell: a page whose body shows
-nothing, only scripts that compute a token, store it as a cookie and load the page again. What
+nothing (a short line at most), only scripts that compute a token, store it as a cookie and load the page again. What
 the shell says differs from vendor to vendor and release to release (and is often obfuscated);
 what it is does not. `challenge_shape` reads that structure from the plain facts of an answer
 (status, headers, body) and names what it saw, in Chinese, for the inspector; '' when the
@@ -16,10 +16,10 @@ import lxml.etree
 import lxml.html
 
 # Shells are small (the vendors' are 1 to 4 KB); a larger answer is a page meant to be read.
+SHELL_MAX_CHARS = 64_000
 # A shell may show a line ("正在进行安全验证，请稍候"): no more than this many characters, and only
 # with a firewall's own marks or behaviour; a page of scripts without them must show nothing.
 NOTICE_CHARS = 100
-SHELL_MAX_CHARS = 64_000
 # Statuses a firewall answers a shell with: 202 (a 2xx that is no page), any 4xx but the ones
 # that mean the resource itself is gone or rate limited, and the vendors' own 52x codes.
 NOT_A_SHELL_STATUS = {404, 410, 429}
