@@ -42,8 +42,9 @@ def test_a_site_behind_a_firewall_is_one_link_blocked_row(shape, tmp_path):
 
 
 def test_links_into_a_challenged_host_are_one_row_never_broken(tmp_path):
+    # a HEAD answered 202 says nothing of the attachment: its GET shows the shell (never a soft 404)
     with firewalled(partial(ruishu_firewall, status=202)) as shielded:
-        page = "".join(f'<a href="{shielded.url}{path}">服务{path}</a>' for path in ("a.html", "b.html", "c.html"))
+        page = "".join(f'<a href="{shielded.url}{path}">服务{path}</a>' for path in ("a.html", "b.html", "c.pdf"))
         with serve({"/": f"<title>测试海关</title><h1>测试海关</h1>{page}".encode()}) as home:
             findings = check(home, tmp_path)
     [finding] = findings

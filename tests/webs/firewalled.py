@@ -39,7 +39,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: FirewalledServer
 
-    def do_GET(self):
+    def do_HEAD(self):
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False):
         path = urlsplit(self.path).path
         firewall = self.server.firewall
         answer = firewall.answer(path, self.headers.get("Cookie", ""))
@@ -52,17 +55,18 @@ class _Handler(BaseHTTPRequestHandler):
         if answer is None:
             found = path in self.server.pages
             body = f"<!DOCTYPE html><html><head><meta charset=utf-8></head><body>{self.server.pages.get(path, NOT_FOUND)}</body></html>"
-            self._send(200 if found else 404, (("Content-Type", "text/html; charset=utf-8"),), body.encode())
+            self._send(200 if found else 404, (("Content-Type", "text/html; charset=utf-8"),), body.encode(), head)
         else:
-            self._send(answer.status, answer.headers, answer.body)
+            self._send(answer.status, answer.headers, answer.body, head)
 
-    def _send(self, status, headers, body: bytes) -> None:
+    def _send(self, status, headers, body: bytes, head: bool) -> None:
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not head:
+            self.wfile.write(body)
 
     def log_message(self, *args):
         pass

@@ -582,7 +582,9 @@ class AuditSpider(scrapy.Spider):
         """Answer to a HEAD (or the GET fallback) for an attachment, image, stylesheet or script."""
         key = response.meta["key"]
         result = self._result(response, response.request.method)
-        refused = result.status is not None and result.status >= 400 and not result.challenge
+        # A HEAD refused, or answered 202 (accepted, nothing said of the resource: a firewall's
+        # shell without its body), is asked again with GET.
+        refused = result.status is not None and (result.status >= 400 or result.status == 202) and not result.challenge
         if response.request.method == "HEAD" and refused:
             yield self._get_after_head(response.request)
             return
