@@ -10,7 +10,7 @@ truth.json holds:
   when the page is the column, which may carry findings about other sections).
 - `ipv6`: per unit the verdict, the IPv6 checks it fails and the link hosts the crawl sees; `ipv6_loopback`: whether the machine had ::1 for the listeners.
 - `render`: with challenged pages rendered (--render): the rows that go (`removes`), the rows
-  that come (`adds`), the challenged unit's IPv6 result (`ipv6`).
+  that come (`adds`), the challenged units' IPv6 results (`ipv6`, by unit).
 """
 from __future__ import annotations
 
