@@ -192,3 +192,12 @@ def test_a_run_recorded_in_one_transaction_leaves_nothing_when_it_fails(tmp_path
             raise OSError(28, "No space left on device")  # the run folder could not be written
     assert history.db.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 0
     assert history.unfinished_runs() == [("r1", "t", "run")]
+
+
+def test_a_command_on_a_damaged_history_says_so_in_one_line_and_exits_3(tmp_path, capsys):
+    from crawler.cli.commands import main
+
+    (tmp_path / "history.sqlite").write_bytes(b"this is no SQLite file" * 100)
+    assert main(["report", "--out", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "history.sqlite is damaged" in err and "Traceback" not in err

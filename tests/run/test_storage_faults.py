@@ -55,3 +55,14 @@ def test_a_full_disk_stops_the_run_in_one_line_and_the_history_stays_as_it_was(t
     assert len(list(out.glob("2*"))) == 2  # the stopped run was resumed in its folder
     second = out / runs[1][0]
     assert not list(second.glob("crawl-*")) and not (second / "claims.sqlite").exists()
+
+
+def test_an_out_that_is_a_file_is_refused_in_one_line(tmp_path, capsys):
+    from crawler.cli.commands import main
+
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("units:\n  - id: a\n    name: 甲海关\n    url: http://127.0.0.1:9/\n", encoding="utf-8")
+    (tmp_path / "out").write_text("not a folder")
+    assert main(["run", "--sites", str(sites), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a file, not a folder" in err
