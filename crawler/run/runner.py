@@ -277,6 +277,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         "requests": stats.get("downloader/request_count", 0),
         "bytes_downloaded": stats.get("audit/bytes_received", 0),
         "pages_unchanged": stats.get("httpcache/revalidate", 0),  # answered 304: the kept copy was used
+        "resumed": bool(resumed),  # the crawl went on from a killed or stopped run of the same command
         "worker_restarts": stats.get("worker_restarts", 0),  # crawl workers that died alone and were redone
         "options": options.record(),
         "versions": {"customs-audit": __version__, "scrapy": scrapy.__version__, "python": platform.python_version()},
