@@ -17,7 +17,7 @@ import lxml.html
 
 from checks.findings import Finding
 from checks.rules import MetadataField, Rules, load_rules
-from checks.sections import drop_non_content, parse_html
+from checks.page import ParsedPage, as_parsed
 
 # Elements that end a line of text as a reader sees it.
 _BLOCKS = {"p", "div", "br", "li", "tr", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -30,11 +30,10 @@ _LABEL_START = re.compile(r"^(?:【[^】]{1,12}】|[^\s:]{1,8}:)")
 _FILLER = " \t|丨/\\-—–_"
 
 
-def parse_metadata(html: str, rules: Rules | None = None) -> dict[str, str]:
+def parse_metadata(html: str | ParsedPage, rules: Rules | None = None) -> dict[str, str]:
     """The item's metadata by canonical field name (文号, 发布机构, ...); an empty value is kept as ''."""
     rules = rules or _default_rules()
-    root = parse_html(html)
-    drop_non_content(root)
+    root = as_parsed(html).content
     lines = [line for line in _lines(root) if line]
     label_re = _label_pattern(tuple((f.canonical, f.labels) for f in rules.metadata_fields))
     found: dict[str, str] = {}

@@ -20,34 +20,13 @@ from lxml import etree
 from checks.dates import item_date, remove_dates, shanghai_today
 from checks.findings import Finding
 from checks.hosts import host_of
+from checks.page import ParsedPage, as_parsed
 from checks.paging import PAGER_WORDS, link_url, pager_word, read_pager, web_url
 from checks.rules import Rules, SectionRule
 
 COLUMN_NAME = "政府信息公开专栏"
 
 # --- HTML helpers (also used by checks.metadata) ----------------------------------------------
-
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_NOT_CONTENT = ("script", "style", "noscript", "template", "textarea", "select")
-
-
-def parse_html(html: str) -> lxml.html.HtmlElement:
-    """A parsed document; never raises on empty or odd markup."""
-    # lxml refuses a str that still declares its byte encoding, and control characters
-    html = _XML_DECLARATION.sub("", _CONTROL.sub("", html or ""))
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring("<html><body></body></html>")
-
-
-def drop_non_content(root: lxml.html.HtmlElement) -> None:
-    """Remove scripts, styles, form widgets and comments, keeping the text that follows them."""
-    for element in list(root.iter(etree.Comment, *_NOT_CONTENT)):
-        if element.getparent() is not None:
-            element.drop_tree()
-
 
 def base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
     bases = root.xpath("//base/@href")
@@ -156,16 +135,16 @@ _CRUMB_HINT = re.compile(r"crumb|location|position|dqwz|weizhi|curpath|navpath")
 _MORE = re.compile(r"^(?:更多|more|>>|»)", re.I)
 
 
-def find_sections(column_html: str, column_url: str, rules: Rules) -> dict[str, SectionRef | None]:
+def find_sections(column: str | ParsedPage, column_url: str, rules: Rules) -> dict[str, SectionRef | None]:
     """Each section of `rules` (canonical name) as found on the disclosure column page, or None.
 
     A link names a section by its text; a heading (h1-h6, title-like elements, the last step of
     the breadcrumb, the page title) names one on the page itself, taking the link inside it or
     the 'more' link beside it when there is one.
     """
-    root = parse_html(column_html)
-    base = base_url(root, column_url)
-    drop_non_content(root)
+    page = as_parsed(column)
+    base = base_url(page.root, column_url)
+    root = page.content
     found: dict[str, SectionRef] = {}
 
     for anchor in root.iter("a", "area"):
@@ -284,17 +263,17 @@ class _Group:
         return sum(1 for row in self.rows if row.item.date is not None)
 
 
-def parse_list_page(html: str, url: str, today: dt.date | None = None) -> ListPage:
+def parse_list_page(html: str | ParsedPage, url: str, today: dt.date | None = None) -> ListPage:
     """The entries of a list page's main list and the URLs of its other pages.
 
     Short dates ([05-10]) take the year of `today` (Asia/Shanghai today by default), the previous
     year when that would put them in the future.
     """
     today = today or shanghai_today()
-    root = parse_html(html)
-    base = base_url(root, url)
-    pager = read_pager(root, base, url)  # before the scripts go: a jump box's may hold the URL pattern
-    drop_non_content(root)
+    page = as_parsed(html)
+    base = base_url(page.root, url)
+    pager = read_pager(page.root, base, url)  # scripts included: a jump box's may hold the URL pattern
+    root = page.content
     items = [row.item for row in _main_list(root, base, url, today)]
     pages = list(pager.pages)
     if not items and not pages:
@@ -311,29 +290,42 @@ def _frames(root, base: str, page_url: str) -> list[str]:
     return list(dict.fromkeys(url for url in frames if url and host_of(url) == host and url != page_url))
 
 
-def is_single_article(html: str) -> bool:
+def is_single_article(html: str | ParsedPage, listed: ListPage | None = None) -> bool:
     """Whether the page is itself an article (a guide, a system description), not a list.
 
     An article has a body of running text outside links and page chrome, and no dated list: a few
-    full sentences, or more text than a footer's address and copyright lines carry.
+    full sentences, or more text than a footer's address and copyright lines carry. `listed`: the
+    page as parse_list_page read it, when it has been.
     """
-    root = parse_html(html)
-    drop_non_content(root)
-    if sum(1 for row in _main_list(root, "", "", shanghai_today()) if row.item.date) >= 3:
+    root = as_parsed(html).content
+    entries = listed.items if listed is not None else [row.item for row in _main_list(root, "", "", shanghai_today())]
+    if sum(1 for item in entries if item.date) >= 3:
         return False
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
-            continue
-        # links are navigation, not running text; chrome holds addresses and copyright lines
-        if element.tag in _CHROME_TAGS or element.tag == "a" or any(
-            _CHROME_HINT.search(t) for t in _class_tokens(element)
-        ):
-            element.drop_tree()
     body = root.find("body")
-    body_text = "".join((body if body is not None else root).itertext())
+    body_text = _running_text(body if body is not None else root)
     sentences = "".join(_SENTENCE.findall(body_text))
     return (len(_CJK.findall(body_text)) >= _ARTICLE_MIN_CHARS
             or len(_CJK.findall(sentences)) >= _ARTICLE_MIN_SENTENCE_CHARS)
+
+
+def _running_text(top) -> str:
+    """The text under `top` outside links (navigation) and page chrome (addresses, copyright)."""
+    texts: list[str] = []
+    skipped = None  # the link or chrome element being passed over
+    for event, element in etree.iterwalk(top, events=("start", "end")):
+        if event == "start":
+            if skipped is None and element is not top and isinstance(element.tag, str) and (
+                    element.tag in _CHROME_TAGS or element.tag == "a"
+                    or any(_CHROME_HINT.search(t) for t in _class_tokens(element))):
+                skipped = element
+            elif skipped is None and isinstance(element.tag, str):
+                texts.append(element.text or "")
+            continue
+        if element is skipped:
+            skipped = None
+        if skipped is None and element is not top:
+            texts.append(element.tail or "")
+    return "".join(texts)
 
 
 def _main_list(root, base: str, page_url: str, today: dt.date) -> list[_Row]:
@@ -397,17 +389,20 @@ _TRAIL_SEPARATOR = re.compile(r"\s*(?:>+|»|›|→|/)\s*")
 _TRAIL_HOME = re.compile(r"首页|主页|home", re.I)
 _TRAIL_STEP_MAX_CHARS = 24
 _TRAIL_MAX_CHARS = 120
+_DATE_LIKE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d|\b[01]\d-[0-3]\d\b")
 _INDEX_NAME = re.compile(r"^(?:index|default|main)?(?:\.\w{2,5})?$", re.I)
 
 
-def _is_trail(element) -> bool:
+def _is_trail(element, text: str | None = None) -> bool:
     """Whether the element is a location trail (breadcrumb): a short run of steps from the home
     page to this one, said by a label (当前位置) or separated by '>' from a first step that is the
-    home page."""
-    text = _short_text(element, _TRAIL_MAX_CHARS)
-    if not text or _TRAILING_DATE.search(text) or re.search(r"(?:19|20)\d\d[-/.年]\d", text):
+    home page. `text`: the element's text_of, when known."""
+    text = _short_text(element, _TRAIL_MAX_CHARS) if text is None else text
+    if not text or len(text) > _TRAIL_MAX_CHARS:
         return False
     label = _TRAIL_LABEL.match(text)
+    if (label is None and not _TRAIL_SEPARATOR.search(text)) or _DATE_LIKE.search(text):
+        return False
     steps = [step for step in _TRAIL_SEPARATOR.split(text[label.end():] if label else text) if step]
     if not steps or any(len(step) > _TRAIL_STEP_MAX_CHARS for step in steps):
         return False
@@ -441,8 +436,6 @@ def _row_groups(root, base: str, today: dt.date) -> list[_Group]:
             if not isinstance(child.tag, str):
                 continue
             row = _row(child, base, today) if child.tag in _ROW_TAGS else None
-            if row is not None and _is_trail(child):
-                row = None
             if row is not None:
                 by_tag.setdefault(child.tag, _Group(parent)).rows.append(row)
                 undated = row if row.item.date is None else None
@@ -492,6 +485,8 @@ def _row(element, base: str, today: dt.date) -> _Row | None:
     if trailing:
         date = date or item_date(trailing.group(1), today=today)
         title = title[: trailing.start()].strip() or title
+    if date is None and _is_trail(element, full_text):
+        return None
     return _Row(ListItem(title=title, url=url, date=date), [u for _, _, u in anchors], pictorial=not text_of(anchor))
 
 

@@ -14,10 +14,10 @@ from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.etree
-import lxml.html
 from w3lib.url import canonicalize_url, safe_url_string
 
 from checks.facts import ATTACHMENT, MALFORMED, PAGE, RESOURCE, Link
+from checks.page import XML_UNSAFE, ParsedPage, as_parsed
 from checks.paging import scripted_target
 from crawler.crawl.page_text import script_navigation
 
@@ -53,11 +53,9 @@ _TRIMMED = "".join(map(chr, range(0x21)))  # C0 controls and space: browsers tri
 _REMOVED = dict.fromkeys(map(ord, "\t\n\r"))  # and drop these anywhere inside
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 _ABSOLUTE_HTTP = re.compile(r"https?://", re.IGNORECASE)
-# Characters an XML tree cannot hold: libxml2 would turn them into U+FFFD, or give up.
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Link]:
+def extract_links(html: str | ParsedPage, page_url: str, encoding: str = "utf-8") -> list[Link]:
     """Every link of the page, made absolute as a browser would request it, in document order.
 
     `encoding` is the page's: browsers percent-encode the query in it (the path in UTF-8).
@@ -71,7 +69,7 @@ def extract_links(html: str, page_url: str, encoding: str = "utf-8") -> list[Lin
         codecs.lookup(encoding)
     except LookupError:
         encoding = "utf-8"
-    base_href, found = _scan(html)
+    base_href, found = _scan(as_parsed(html))
     base = page_url
     if base_href is not None:
         # The first <base href>, itself relative to the page; ignored when unusable, as browsers do.
@@ -216,24 +214,13 @@ def _squash(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
-def _scan(html: str) -> tuple[str | None, list[tuple[str, str, str]]]:
+def _scan(page: ParsedPage) -> tuple[str | None, list[tuple[str, str, str]]]:
     """The first <base href>, and (tag, raw URL, text) of every link element in document order."""
-    data = _XML_UNSAFE.sub("", html).encode("utf-8", "replace")  # 'replace': lone surrogates
-    parser = lxml.html.HTMLParser(
-        encoding="utf-8",  # the page is decoded already: a <meta charset> must not re-decode it
-        recover=True,
-        huge_tree=True,  # long one-line pages and deep nesting beyond libxml2's default limits
-        remove_comments=True,
-        no_network=True,
-    )
-    try:
-        root = lxml.html.document_fromstring(data, parser=parser)
-    except lxml.etree.LxmlError:  # nothing but white space and comments
-        return None, []
-    if any(e.type == lxml.etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+    if page.truncated:
         # libxml2 stops reading at a nesting depth of a few thousand (thousands of unclosed
         # <span>s on one broken list page): the rest of the links would be lost.
-        return _scan_without_depth_limit(html)
+        return _scan_without_depth_limit(page.html)
+    root = page.root
     base_href = next((b.get("href") for b in root.iter("base") if b.get("href") is not None), None)
     found = []
     for element in root.iter(*URL_ATTRIBUTES, "select"):
@@ -315,7 +302,7 @@ def _scan_without_depth_limit(html: str) -> tuple[str | None, list[tuple[str, st
     """_scan by the standard library's tokenizer, which keeps no tree and so has no depth limit."""
     scanner = _LinkScanner()
     try:
-        scanner.feed(_XML_UNSAFE.sub("", html))  # what the lxml path drops too: both read the same links
+        scanner.feed(XML_UNSAFE.sub("", html))  # what the lxml path drops too: both read the same links
         scanner.close()
     except AssertionError:  # html.parser's reaction to some malformed <![ ... ]> sections
         pass

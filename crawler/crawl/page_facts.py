@@ -1,9 +1,9 @@
 """What a crawled disclosure page tells the checks, taken while its HTML is at hand.
 
 The spider knows a page's role from the crawl (the column, a section's list page, an item of a
-list); this module turns the HTML of that role into JSON-ready facts with the `checks/`
-parsers, so the run store keeps facts, not pages. Regulation pages are judged here directly:
-their full text is too big to keep.
+list); this module turns the page of that role, parsed once by the spider, into JSON-ready
+facts with the `checks/` readers, so the run store keeps facts, not pages. Regulation pages are
+judged here directly: their full text is too big to keep.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from checks.findings import Finding
 from checks.metadata import parse_metadata
 from checks.regulations import Library, check_regulation_page
 from checks.rules import Rules
-from checks.sections import find_sections, is_single_article, parse_list_page, parse_html, text_of
+from checks.page import ParsedPage
+from checks.sections import find_sections, is_single_article, parse_list_page, text_of
 
 VALIDITY_FIELD = "有效性"
 
@@ -25,38 +26,38 @@ class PageAnalyzer:
         self.library = library
         self.today = today
 
-    def column(self, html: str, url: str) -> dict:
+    def column(self, page: ParsedPage, url: str) -> dict:
         """The sections the column page names (canonical -> [name on page, url]) and its link texts."""
-        sections = find_sections(html, url, self.rules)
-        texts = [" ".join(a.text_content().split()) for a in parse_html(html).iter("a")]
+        sections = find_sections(page, url, self.rules)
+        texts = [" ".join(a.text_content().split()) for a in page.root.iter("a")]
         return {
             "sections": {name: [ref.name_on_page, ref.url] if ref else None for name, ref in sections.items()},
             "link_texts": [t for t in texts if t],
         }
 
-    def list_page(self, html: str, url: str, first: bool) -> dict:
+    def list_page(self, page: ParsedPage, url: str, first: bool) -> dict:
         """The entries of a section's list page and the URLs of its other pages."""
-        page = parse_list_page(html, url, self.today)
+        listed = parse_list_page(page, url, self.today)
         facts = {
-            "items": [[item.title, item.url, item.date.isoformat() if item.date else None] for item in page.items],
-            "pages": page.pages,
-            "numbers": sorted(page.numbers),
+            "items": [[item.title, item.url, item.date.isoformat() if item.date else None] for item in listed.items],
+            "pages": listed.pages,
+            "numbers": sorted(listed.numbers),
         }
-        if page.predicted:
-            facts["predicted"] = page.predicted
+        if listed.predicted:
+            facts["predicted"] = listed.predicted
         if first:  # asked even when the page shows links: they may be boxes of every list page
-            facts["is_article"] = is_single_article(html)
+            facts["is_article"] = is_single_article(page, listed)
         return facts
 
-    def item(self, html: str) -> dict:
-        return {"metadata": parse_metadata(html, self.rules)}
+    def item(self, page: ParsedPage) -> dict:
+        return {"metadata": parse_metadata(page, self.rules)}
 
-    def regulation_findings(self, unit_id: str, url: str, title: str, heading: str, html: str) -> list[dict]:
+    def regulation_findings(self, unit_id: str, url: str, title: str, heading: str, page: ParsedPage) -> list[dict]:
         """outdated/repealed regulation findings of a page naming a library regulation (cheap otherwise)."""
         if self.library.find_title(title, heading) is None:
             return []
-        body = text_of(parse_html(html).body) if "<" in html else html
-        validity = parse_metadata(html, self.rules).get(VALIDITY_FIELD, "")
+        body = text_of(page.root.body) if "<" in page.html else page.html
+        validity = parse_metadata(page, self.rules).get(VALIDITY_FIELD, "")
         findings = check_regulation_page(unit_id, url, title, heading, body, validity, self.library)
         return [dataclasses.asdict(f) for f in findings]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from checks.paging import MAX_LIST_PAGES, is_pager_link, read_pager, scripted_target
-from checks.sections import parse_html
+from checks.page import parse_html
 
 LIST_URL = "http://www.customs.gov.cn/customs/302249/302274/302275/index.html"
 EPORTAL = "/eportal/ui?pageId=302275&currentPage={n}&moduleId=a1b2&staticRequest=yes"

@@ -33,12 +33,12 @@ from checks.firewall import challenge_shape
 from checks.link_checks import CarriedLink, link_findings
 from checks.metadata import metadata_findings, parse_metadata
 from checks.regulations import check_regulation_page, default_library_dir, load_library
+from checks.page import parse_html
 from checks.rules import load_rules
 from checks.sections import (
     SectionFacts,
     find_sections,
     is_single_article,
-    parse_html,
     parse_list_page,
     section_findings,
     text_of,

@@ -27,6 +27,7 @@ from checks.dates import shanghai_now
 from checks.hosts import host_of
 from checks.facts import EVIDENCE_HEADERS, MALFORMED, PAGE, FetchResult, Link, is_transient
 from checks.firewall import challenge_shape
+from checks.page import ParsedPage
 from checks.link_checks import PROBE_PATH
 from checks.paging import is_pager_link
 from crawler.crawl.cache import CACHE_META
@@ -371,12 +372,13 @@ class AuditSpider(scrapy.Spider):
         # Pages of the unit's own hosts only (a redirect may have left them).
         if host_of(response.url) not in state.hosts:
             return requests
-        links = extract_links(response.text, response.url, response.encoding)
+        page = ParsedPage(response.text)  # the one parse, read for links, sections, lists and metadata
+        links = extract_links(page, response.url, response.encoding)
         facts = {"title": result.title}
         if want.role == "home":
             facts["public"] = state.public
         elif want.role != HOME_FRAME and state.scope == "disclosure":
-            facts.update(self._disclosure_facts(state, want, key, response, result))
+            facts.update(self._disclosure_facts(state, want, key, page, response.url, result))
         self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, want.role, facts)
         self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
         self.store.tick()
@@ -441,21 +443,22 @@ class AuditSpider(scrapy.Spider):
         self.counts["links"] = len(self.claimed)
         return requests + self._replay_carried()
 
-    def _disclosure_facts(self, state: UnitCrawl, want: Want, key: str, response, result: FetchResult) -> dict:
+    def _disclosure_facts(self, state: UnitCrawl, want: Want, key: str, page: ParsedPage, url: str,
+                          result: FetchResult) -> dict:
         """Facts of the page's disclosure role: the column's sections, a list's entries, an item's metadata."""
-        html, url, unit_id = response.text, response.url, state.unit.id
+        unit_id = state.unit.id
         facts: dict = {}
         if want.role in COLUMN_ROLES:
-            facts["column"] = self.analyzer.column(html, url)
+            facts["column"] = self.analyzer.column(page, url)
             self._register_roles(unit_id, key, facts)
         role = self.list_pages.get(key)
         if role is not None:
-            facts["list"] = self.analyzer.list_page(html, url, role.first)
+            facts["list"] = self.analyzer.list_page(page, url, role.first)
             facts["section"] = role.section
         if key in self.item_pages:
-            facts.update(self.analyzer.item(html))
+            facts.update(self.analyzer.item(page))
             facts["listed_in"] = [self.item_pages[key].section, self.item_pages[key].name_on_page]
-        findings = self.analyzer.regulation_findings(unit_id, url, result.title, result.heading, html)
+        findings = self.analyzer.regulation_findings(unit_id, url, result.title, result.heading, page)
         if findings:
             facts["findings"] = findings
         self._register_roles(unit_id, key, facts)
