@@ -93,15 +93,16 @@ def hidden_by_limits(targets: list[tuple[str, FetchResult]], maxsize: int, urlle
     return lines
 
 
-def unreached_predicted_pages(results: list[tuple[str, FetchResult | None]]) -> list[str]:
-    """List pages no page links, predicted from the pager's numbering, that could not be fetched:
-    the guess was wrong or the page is gone. Not broken links (nothing links them): a limit."""
+def unreached_unlinked_pages(results: list[tuple[str, FetchResult | None]]) -> list[str]:
+    """List pages no page links (built from a jump box's or a pager script's URL pattern, or
+    predicted from the pager's numbering) that could not be fetched: the pattern or the guess was
+    wrong, or the page is gone. Not broken links (nothing links them): a limit of the check."""
     return [url for url, result in results if result is None or _failed(result)]
 
 
-def predicted_pages_line(urls: list[str]) -> str:
-    """The crawl_limit line for `unreached_predicted_pages`."""
-    return f"{len(urls)} 个列表分页无链接可达，按分页地址规律推测后无法访问，其中条目未检查：{sample(urls)}"
+def unlinked_pages_line(urls: list[str]) -> str:
+    """The crawl_limit line for `unreached_unlinked_pages`."""
+    return f"{len(urls)} 个列表分页无链接可达，按分页地址规律生成后无法访问，其中条目未检查：{sample(urls)}"
 
 
 def undecodable_note(targets: list[tuple[str, FetchResult]]) -> str:

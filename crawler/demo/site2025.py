@@ -112,6 +112,9 @@ class UnitSite2025(UnitSite):
         self.list_pages[key] = paths
         for n, (path, chunk) in enumerate(zip(paths, chunks), 1):
             self.add_page(Page(path, self.titles[key], lambda chunk=chunk, n=n: self._list_main(key, chunk, n)))
+            portal = self.portal_pattern(key).replace("{n}", str(n))
+            if portal != path:  # the portal serves every page, the first ones too (its jump box asks it)
+                self.add_page(Page(portal, self.titles[key], lambda chunk=chunk, n=n: self._list_main(key, chunk, n)))
 
     # -- templates ----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from datetime import date
 
 from checks.crawl_checks import (crawl_limit_finding, hidden_by_limits, limit_stats, site_findings, undecodable_note,
-                                 predicted_pages_line, unreached_predicted_pages)
+                                 unlinked_pages_line, unreached_unlinked_pages)
 from checks.facts import FetchResult
 from checks.findings import Finding
 from checks.hosts import host_of
@@ -82,12 +82,12 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
     if stats.get("close_reason") in DEADLINE_REASONS:
         limits.append(DEADLINE_REASONS[stats["close_reason"]])
     limits += hidden_by_limits(targets, settings.DOWNLOAD_MAXSIZE, settings.URLLENGTH_LIMIT)
-    unreached = unreached_predicted_pages([(url, result_of(url)) for url in stats.get("predicted_pages", [])])
+    unreached = unreached_unlinked_pages([(url, result_of(url)) for url in stats.get("unlinked_list_pages", [])])
     if unreached:
-        limits.append(predicted_pages_line(unreached))
+        limits.append(unlinked_pages_line(unreached))
     stats["limits"] = limit_stats(targets)
     if unreached:
-        stats["limits"]["predicted_list_pages"] = len(unreached)
+        stats["limits"]["unlinked_list_pages"] = len(unreached)
     if stats.get("pages_over_cap"):
         stats["limits"]["max_pages"] = stats["pages_over_cap"]
     limit = crawl_limit_finding(unit.id, unit.url, limits)

@@ -105,3 +105,25 @@ def test_a_list_is_followed_as_its_pager_links_it(tmp_path):
     assert not any(path.startswith("/gf/a1b2c3d4-4") or path.startswith("/gf/a1b2c3d4-5") for path in requested)
     # a guessed page is asked for once, after the pages the site links
     assert requested.count("/fd/a1b2c3d4-4.html") == 1
+
+
+def test_pages_a_jump_box_builds_that_fail_are_a_limit_not_broken_links(tmp_path):
+    pages = site()
+    # 规范性文件's first page states 7 pages and holds the portal's pattern in its jump box; the
+    # portal serves 4 and 5 only
+    first = page_url("gf", 1, 3)
+    jump = ("<input onkeydown=\"if(event.keyCode==13){queryArticleByCondition(this,"
+            f"'/eportal/ui?pageId=gf&amp;currentPage='+this.value+'&amp;moduleId={MODULE}&amp;staticRequest=yes')}}\">")
+    pages[first] = pages[first].replace("第1/5".encode(), "第1/7".encode()).replace(
+        b'totalpage="5">', f'totalpage="7">{jump}'.encode())
+    assert "第1/7页".encode() in pages[first]
+    with serve(pages) as url:
+        result = subprocess.run([sys.executable, "-m", "crawler", "check", url, "--no-throttle", "--today", TODAY,
+                                 "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    _, rows = spot_results(tmp_path)
+    assert sorted(row["check"] for row in rows if not row["check"].startswith("ipv6")) == [
+        "broken_link", "crawl_limit", "missing_metadata"]
+    [limit] = [row["detail"] for row in rows if row["check"] == "crawl_limit"]
+    assert "4 个列表分页无链接可达" in limit  # fd's pages 4 and 5, and the portal's pages 6 and 7 of gf
+    assert "currentPage=6" in limit and "currentPage=7" in limit

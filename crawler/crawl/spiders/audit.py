@@ -70,7 +70,9 @@ class UnitCrawl:
     public: bool = False
     deferred_links: list[Link] = field(default_factory=list)  # home-page links checked last
     home_framed: bool = False  # the home names no column but shows frames, read for it
-    predicted_pages: list[str] = field(default_factory=list)  # list pages tried though no page links them
+    # list pages requested though no page links them: built from a jump box's URL pattern or a
+    # pager script, or predicted from the pager's numbering (an ordered set)
+    unlinked_list_pages: dict[str, None] = field(default_factory=dict)
 
     def stats(self) -> dict:
         return {
@@ -83,7 +85,7 @@ class UnitCrawl:
             "column_found_by": self.column_found_by,
             "public": self.public,
             "scope": self.scope,
-            "predicted_pages": self.predicted_pages,
+            "unlinked_list_pages": list(self.unlinked_list_pages),
         }
 
 
@@ -403,7 +405,7 @@ class AuditSpider(scrapy.Spider):
             return list(self._after_home(state, links))
         if want.role == HOME_FRAME:
             return list(self._after_home_frame(state, links))
-        return (list(self._want_list_pages(state, want, facts)) + list(self._column_frames(state, want, links))
+        return (list(self._want_list_pages(state, want, facts, links)) + list(self._column_frames(state, want, links))
                 + list(self._follow(state, want, url, links)))
 
     def _resume(self) -> list:
@@ -489,9 +491,13 @@ class AuditSpider(scrapy.Spider):
             if key not in self.list_pages:  # a menu linking the other sections: no item of this one
                 self.item_pages.setdefault(key, role)
 
-    def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict):
+    def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict, links: list[Link]):
         """Every page of a section's list is crawled, whatever the depth: pagination is not a hop."""
-        for page_url in facts.get("list", {}).get("pages", []):
+        pages = facts.get("list", {}).get("pages", [])
+        linked = {canonical_url(link.url) for link in links} if pages else set()
+        for page_url in pages:
+            if canonical_url(page_url) not in linked:
+                state.unlinked_list_pages[page_url] = None  # its failure is no broken link: a limit
             yield from self._want_page(state, Link(page_url, "", "a", PAGE), want.depth, want.section) or ()
 
     def _after_home(self, state: UnitCrawl, links: list[Link]):
@@ -729,10 +735,9 @@ class AuditSpider(scrapy.Spider):
                 if number in paging.numbers or key in self.list_pages:  # a pager links it: not a guess
                     continue
                 paging.numbers.add(number)
-                state.predicted_pages.append(url)
+                state.unlinked_list_pages[url] = None
                 self.list_pages[key] = ListRole(unit_id, paging.role.section, paging.role.name_on_page)
-                request = self._want_page(state, Link(url, "", "a", PAGE), paging.depth, paging.role.section)
-                if request is not None:
+                for request in self._want_page(state, Link(url, "", "a", PAGE), paging.depth, paging.role.section) or ():
                     self.crawler.engine.crawl(request)
                     scheduled = True
         return scheduled
