@@ -36,6 +36,23 @@ def prune_runs(out_dir: Path, keep: int, history: History, current: Path, cache_
     return removed
 
 
+def drop_earlier_run_stores(out_dir: Path, history: History, current: Path) -> list[Path]:
+    """Delete the run stores of earlier finished runs; return them.
+
+    Their facts live on in the known web (one row per page and target) and their reports in the
+    history, so an output folder holds one run store, not one per night. An unfinished run keeps
+    its store: a resume continues from it.
+    """
+    protected = {current.resolve()} | {(out_dir / run_id).resolve() for run_id, *_ in history.unfinished_runs()}
+    dropped = []
+    for folder in out_dir.iterdir():
+        if RUN_ID.fullmatch(folder.name) and folder.is_dir() and folder.resolve() not in protected:
+            for store in folder.glob("crawl.sqlite*"):  # with its -wal and -shm files
+                store.unlink()
+                dropped.append(store)
+    return dropped
+
+
 def run_started(run_id: str) -> float:
     """The epoch time a run id names (run ids are Asia/Shanghai wall-clock times)."""
     return datetime.strptime(run_id, "%Y%m%d-%H%M%S").replace(tzinfo=SHANGHAI).timestamp()

@@ -32,7 +32,7 @@ from crawler.probe.dns import make_resolver, probe_nameservers
 from crawler.probe.ipv6 import IPv6Target, own_link_hosts, run_ipv6_check
 from crawler.report.folder import write_run_folder
 from crawler.run.nightly import begin_night, end_night
-from crawler.run.retention import prune_runs
+from crawler.run.retention import drop_earlier_run_stores, prune_runs
 from crawler.run.window import CrawlWindow
 from crawler.run.workers import INTERRUPTED, STORAGE_ERROR, WORKER_DIED, CrawlJob, crawl, crawl_sharded
 from crawler.sites import Unit
@@ -302,6 +302,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
             report.rows = [Seen(f, fingerprint(f), options.today.isoformat(), "new") for f in report.findings]
         write_run_folder(run_dir, reports, run_info, (), workbook=False)
     if history:
+        drop_earlier_run_stores(options.out_dir, history, run_dir)
         if options.keep_runs:
             prune_runs(options.out_dir, options.keep_runs, history, run_dir, options.out_dir / HTTP_CACHE_DIR)
         history.close()

@@ -138,6 +138,10 @@ def test_three_nights_new_items_carried_findings_fixes_emptied_sections_and_the_
     limits = [row for row in rows if row["check"] == "crawl_limit"]
     assert len(limits) == 1 and "夜间请求预算不足" in limits[0]["detail"] and "缺" in limits[0]["detail"]
     assert third["crawl_complete"] == "no" and resolved == []
+    # one run store in the output folder, not one per night: the known web keeps what they held
+    stores = {store.parent.resolve() for store in nights.out.glob("*/crawl.sqlite")}
+    assert stores == {(nights.out / "latest").resolve()}
+    assert (nights.out / "known.sqlite").exists()
 
 
 def test_a_change_on_an_old_page_is_found_within_verify_within_nights(nights):
