@@ -278,8 +278,8 @@ def test_pdf_without_libreoffice_is_one_line_and_keeps_the_docx(office, tmp_path
 
 
 def test_crawled_control_characters_do_not_break_the_word_file(tmp_path):
-    from crawler.report.notice import Notice, notice_docx
     from crawler.outcome.model import Seen
+    from crawler.report.notice import Notice, notice_docx
 
     finding = Finding("nanjing", "broken_link", COLUMN, "HTTP 404\x0b", target_url="http://x.test/\x7f",
                       link_text="通知\x07公告\x1b", http_status=404)
