@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from checks.facts import FetchResult
 from checks.findings import Finding
-from checks.link_checks import describe_failure
+from checks.link_checks import RATE_LIMITED, describe_failure, rate_limit_reason
 from checks.sections import COLUMN_NAME
 
 
@@ -31,7 +31,11 @@ def site_findings(
 
 def _unreachable_or_blocked(unit_id: str, url: str, result: FetchResult | None, name: str,
                             unseen: str) -> Finding | None:
-    """site_unreachable when the page (home or column) cannot be fetched, link_blocked behind a challenge."""
+    """site_unreachable when the page (home or column) cannot be fetched, link_blocked behind a
+    challenge or a rate limit."""
+    if result is not None and result.status == RATE_LIMITED:
+        return Finding(unit_id, "link_blocked", url, f"{name}{rate_limit_reason(result)}，{unseen}",
+                       http_status=result.status)
     if result is None or _failed(result):
         reason = describe_failure(result) if result else "未获得任何响应"
         return Finding(unit_id, "site_unreachable", url, f"{name}无法访问：{reason}",

@@ -41,6 +41,8 @@ SHORT_BODY_CHARS = 600
 BASELINE_SIMILARITY = 0.9
 SHINGLED_CHARS = 5000
 # A fixed path per host whose answer is that host's error baseline (fixed: runs are reproducible).
+# The status of a server refusing a client that asks too often (retried with back-off first).
+RATE_LIMITED = 429
 PROBE_PATH = "/customs-audit-probe-404/d0e5a3c1-non-existent.html"
 
 
@@ -145,6 +147,8 @@ def classify_link(
         return Verdict("link_blocked", result.challenge)
     if result.error_kind in LIMIT_ERROR_KINDS:
         return None  # not judged: the unit's crawl_limit row names it
+    if result.status == RATE_LIMITED:  # still refused after the back-off: a rate limit, not a dead link
+        return Verdict("link_blocked", rate_limit_reason(result))
     if result.error_kind or (result.status is not None and result.status >= 400):
         return Verdict("broken_link", describe_failure(result))
     if result.status is None or result.status >= 300:
@@ -252,19 +256,25 @@ def link_findings(
     return findings
 
 
+def rate_limit_reason(result: FetchResult) -> str:
+    """Why a 429 answer kept a link from being verified, with the wait the server asked for."""
+    wait = result.headers.get("Retry-After")
+    return f"以 HTTP {RATE_LIMITED} 限制访问频率（{f'Retry-After: {wait}' if wait else '未给出 Retry-After'}，" \
+           f"重试 {result.attempts - 1} 次后仍被拒绝）"
+
+
 def blocked_finding(unit_id: str, host: str, section: str, items: list[tuple[CarriedLink, FetchResult]]) -> Finding:
-    """ONE row for all links of a section that a firewall challenge kept from being verified."""
+    """ONE row for all links of a section that a firewall challenge or a rate limit kept from being verified."""
     first_page = min(item.page_url for item, _ in items)
     targets = {item.link.url for item, _ in items}
     result = items[0][1]
+    reason = (f"的防火墙以 HTTP {result.status} 返回JavaScript验证（{result.challenge}）" if result.challenge
+              else rate_limit_reason(result))
     return Finding(
         unit_id=unit_id,
         check="link_blocked",
         page_url=first_page,
-        detail=(
-            f"{host} 的防火墙以 HTTP {result.status} 返回JavaScript验证（{result.challenge}），"
-            f"“{section}”中 {len(targets)} 个链接未能核验"
-        ),
+        detail=f"{host} {reason}，“{section}”中 {len(targets)} 个链接未能核验",
         target_url="",
         http_status=result.status,
         evidence=result.evidence(),

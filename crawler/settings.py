@@ -33,7 +33,9 @@ RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 REDIRECT_ENABLED = True
 REDIRECT_MAX_TIMES = 10  # a chain of more than 10 hops is a broken_link
 METAREFRESH_ENABLED = True  # home pages that redirect by <meta http-equiv=refresh>
-METAREFRESH_MAXDELAY = 30
+# Only an immediate refresh is a redirect; a page shown for a while first is a page whose links
+# are read, its refresh target one of them (crawler.crawl.links.refresh_target).
+METAREFRESH_MAXDELAY = 1
 SCRIPT_REDIRECT_ENABLED = True  # and those that do it by script (crawler.crawl.middlewares.ScriptRedirectMiddleware)
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # also the most a compressed body may inflate to
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024

@@ -36,9 +36,12 @@ URL_ATTRIBUTES = {
     "video": "src",
     "audio": "src",
     "source": "src",
+    "track": "src",  # a video's subtitles
 }
-_EMBEDDED_TAGS = {"img", "link", "script"}  # what the page loads itself, not links one follows
-_MEDIA_TAGS = {"embed", "object", "video", "audio", "source"}  # never a page to crawl
+# Besides: the target of a <meta http-equiv="refresh"> (tag "meta": the page a browser moves on
+# to after showing this one), and CSS url()s in style attributes and <style> (tag "style").
+_EMBEDDED_TAGS = {"img", "link", "script", "style"}  # what the page loads itself, not links one follows
+_MEDIA_TAGS = {"embed", "object", "video", "audio", "source", "track"}  # never a page to crawl
 
 ATTACHMENT_EXTENSIONS = frozenset(
     "pdf ofd ceb cebx caj txt csv rtf doc docx dot wps xls xlsx xlsm et ppt pptx pps dps "
@@ -223,7 +226,12 @@ def _scan(page: ParsedPage) -> tuple[str | None, list[tuple[str, str, str]]]:
     root = page.root
     base_href = next((b.get("href") for b in root.iter("base") if b.get("href") is not None), None)
     found = []
-    for element in root.iter(*URL_ATTRIBUTES, "select"):
+    for element in root.iter(*URL_ATTRIBUTES, "select", "meta"):
+        if element.tag == "meta":
+            href = refresh_target(element.get("http-equiv"), element.get("content"))
+            if href is not None:
+                found.append(("meta", href, ""))
+            continue
         if element.tag == "select":
             onchange = element.get("onchange")
             for option in element.iter("option"):
@@ -235,7 +243,56 @@ def _scan(page: ParsedPage) -> tuple[str | None, list[tuple[str, str, str]]]:
                               element.get("tagname"))
         if href is not None:
             found.append((element.tag, href, _element_text(element)))
+    if _may_hold_css_urls(html):
+        for element in root.xpath("//style | //*[@style]"):
+            css = (element.text or "") if element.tag == "style" else element.get("style")
+            found += [("style", href, "") for href in css_urls(css)]
     return base_href, found
+
+
+# <meta http-equiv="refresh" content="5; url=/new/">: the delay, then the URL (quoted or not).
+_REFRESH = re.compile(r"\s*(?:\d+\.?|\.)[\d.]*\s*(?:[;,]\s*|(?<=\s))(?:url\s*=\s*)?(['\"]?)(?P<url>[^'\"]+)\1",
+                      re.IGNORECASE)
+# CSS: url(x), url('x'), url("x") and @import "x"; comments are no CSS.
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
+                      re.IGNORECASE)
+
+
+def refresh_target(http_equiv: str | None, content: str | None) -> str | None:
+    """The URL a <meta http-equiv="refresh"> moves on to, None when it only reloads the page."""
+    if not content or (http_equiv or "").strip().lower() != "refresh":
+        return None
+    found = _REFRESH.match(content)
+    return found["url"].strip() or None if found else None
+
+
+def css_urls(css: str) -> list[str]:
+    """The URLs a style sheet (or a style attribute) loads: url() and @import, comments aside."""
+    return [next(group for group in match.groups() if group is not None)
+            for match in _CSS_URL.finditer(_CSS_COMMENT.sub("", css))
+            if any(match.groups())]
+
+
+def stylesheet_links(css: str, css_url: str, encoding: str = "utf-8") -> list[Link]:
+    """The resources a style sheet at `css_url` loads, made absolute against it."""
+    links: dict[Link, None] = {}
+    for href in css_urls(css):
+        url = _resolve(href, css_url, encoding)
+        if url is _MALFORMED:
+            links.setdefault(Link(" ".join(href.split()), "", "style", MALFORMED))
+        elif url is not None:
+            links.setdefault(Link(url, "", "style", RESOURCE))
+    return list(links)
+
+
+def is_stylesheet(link: Link) -> bool:
+    """A <link> to a .css file: the spider reads it for the url()s it loads."""
+    return link.tag == "link" and link.url.partition("?")[0].lower().endswith(".css")
+
+
+def _may_hold_css_urls(html: str) -> bool:
+    return "url(" in html or "URL(" in html or "@import" in html
 
 
 # A link dropdown ("友情链接"): a <select> whose onchange opens the chosen <option>'s value.
@@ -321,6 +378,7 @@ class _LinkScanner(HTMLParser):
         self._anchor: tuple[int, list[str], list[str]] | None = None  # index, text, image texts
         self._dropdown_onchange: str | None = None  # of the open <select>
         self._option: tuple[int, list[str]] | None = None  # index, text of an open <option> link
+        self._style: list[str] | None = None  # the text of an open <style>
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value for name, value in attrs if value is not None}
@@ -332,6 +390,15 @@ class _LinkScanner(HTMLParser):
             self._anchor[2].append(_alt_or_title(attributes.get))
         if tag in ("select", "option"):
             self._dropdown_option(tag, attributes)
+            return
+        if "style" in attributes:
+            self.found += [["style", href, ""] for href in css_urls(attributes["style"])]
+        if tag == "style":
+            self._style = []
+        if tag == "meta":
+            href = refresh_target(attributes.get("http-equiv"), attributes.get("content"))
+            if href is not None:
+                self.found.append(["meta", href, ""])
             return
         href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get("onclick"),
                               attributes.get("tagname"))
@@ -352,12 +419,17 @@ class _LinkScanner(HTMLParser):
             self._option = (len(self.found) - 1, [])
 
     def handle_data(self, data):
+        if self._style is not None:
+            self._style.append(data)
         if self._anchor is not None:
             self._anchor[1].append(data)
         if self._option is not None:
             self._option[1].append(data)
 
     def handle_endtag(self, tag):
+        if tag == "style" and self._style is not None:
+            self.found += [["style", href, ""] for href in css_urls("".join(self._style))]
+            self._style = None
         if tag == "a":
             self.close_anchor()
         if tag in ("option", "select"):

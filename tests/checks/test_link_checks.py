@@ -157,3 +157,21 @@ def test_site_findings():
 def test_size_bound_never_rules_out_a_page_alike_enough(text, baseline_text):
     similarity = baseline_similarity(FetchResult("http://a.test/x", text=text), FetchResult("http://a.test/y", text=baseline_text))
     assert _sizes_allow_match(text, baseline_text) or similarity < BASELINE_SIMILARITY
+
+
+def test_a_persisting_429_is_a_rate_limit_not_a_broken_link():
+    page = "http://h.gov.cn/list.html"
+    limited = [f"http://h.gov.cn/{n}.html" for n in range(3)]
+    results = {url: FetchResult(url=url, status=429, final_url=url, attempts=4) for url in limited}
+    results[limited[0]].headers = {"Retry-After": "600"}
+    carried = [CarriedLink(page, "通知公告", Link(url, "通知", "a", "page")) for url in limited]
+    findings = link_findings("u1", carried, results.get, lambda host: None, public_site=False)
+    assert [f.check for f in findings] == ["link_blocked"]  # one row for the section, never broken_link
+    assert "HTTP 429" in findings[0].detail and "3 个链接未能核验" in findings[0].detail
+    assert "重试 3 次" in findings[0].detail
+
+
+def test_a_rate_limited_home_is_blocked_not_unreachable():
+    home = FetchResult(url="http://h.gov.cn/", status=429, final_url="http://h.gov.cn/", attempts=4)
+    [finding] = site_findings("u1", "http://h.gov.cn/", home, None, None, True)
+    assert finding.check == "link_blocked" and "未给出 Retry-After" in finding.detail

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from checks.facts import ATTACHMENT, MALFORMED, PAGE, RESOURCE, Link
 from checks.paging import URL_PARTS, is_pager_link
-from crawler.crawl.links import canonical_url, extract_links, is_trap_path, link_kind
+from crawler.crawl.links import canonical_url, extract_links, is_trap_path, link_kind, refresh_target, stylesheet_links
 
 PAGE_URL = "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/index.html"
 
@@ -409,3 +409,31 @@ def test_embedded_documents_and_media_are_checked():
         ("http://h.gov.cn/doc/notice.pdf", "embed", ATTACHMENT), ("http://h.gov.cn/flash/banner", "object", RESOURCE),
         ("http://h.gov.cn/v/intro.mp4", "video", ATTACHMENT), ("http://h.gov.cn/v/intro.webm", "source", RESOURCE),
         ("http://h.gov.cn/a/news", "audio", RESOURCE)]
+
+
+def test_refresh_target_css_urls_and_subtitles_are_links():
+    html = ('<head><meta http-equiv="Refresh" content="5; URL=\'/new/\'"><meta http-equiv="refresh" content="30">'
+            '<style>body{background:url(bg.png)} /* url(gone.png) */ @import "more.css";</style></head>'
+            '<body><div style="background-image:url( \'img/a.jpg\' )">x</div><div style="color:red">y</div>'
+            '<video src="v.mp4"><track src="sub.vtt"></video></body>')
+    expected = {("http://h.gov.cn/new/", "meta", PAGE), ("http://h.gov.cn/a/bg.png", "style", RESOURCE),
+                ("http://h.gov.cn/a/more.css", "style", RESOURCE), ("http://h.gov.cn/a/img/a.jpg", "style", RESOURCE),
+                ("http://h.gov.cn/a/v.mp4", "video", ATTACHMENT), ("http://h.gov.cn/a/sub.vtt", "track", RESOURCE)}
+    for prefix in ("", "<span>" * 3000):  # both parsing paths
+        links = extract_links(prefix + html, "http://h.gov.cn/a/index.html")
+        assert {(link.url, link.tag, link.kind) for link in links} == expected
+
+
+@pytest.mark.parametrize("content, target", [
+    ("0; url=http://h.gov.cn/", "http://h.gov.cn/"), ("5;URL='/a.html'", "/a.html"), ('3, url="b.html"', "b.html"),
+    ("10; /c/", "/c/"), ("5", None), ("", None),
+])
+def test_refresh_target(content, target):
+    assert refresh_target("refresh", content) == target
+    assert refresh_target("content-type", content) is None
+
+
+def test_stylesheet_links_resolve_against_the_sheet():
+    css = '@import url("base.css");\n.a { background: url(../img/x.png) }\n/* url(old.png) */ .b { src: url(data:font/woff;base64,AA) }'
+    assert [link.url for link in stylesheet_links(css, "http://h.gov.cn/css/site.css")] == [
+        "http://h.gov.cn/css/base.css", "http://h.gov.cn/img/x.png"]

@@ -35,7 +35,7 @@ from crawler.sites import Unit
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.crawl.page_text import summarize
 from crawler.crawl.limits import limit_failure, response_notes
-from crawler.crawl.links import canonical_url, extract_links, is_trap_path
+from crawler.crawl.links import canonical_url, extract_links, is_stylesheet, is_trap_path, stylesheet_links
 from crawler.crawl.middlewares import PrivateAddressBlocked
 from crawler.crawl.known import KnownPage, KnownWeb, Night
 from crawler.crawl.store import ClaimStore, RunStore
@@ -48,7 +48,7 @@ HOME_SECTION, COLUMN_SECTION = "首页", "政府信息公开专栏"
 OVER_CAP = "over_cap"  # the role of a page fetched after the unit's page cap: checked, not crawled
 # Older sites show their home page or column as a frameset: the frames on the unit's own hosts
 # are read as part of it (the home's for its column link, the column's for its sections).
-FRAME_TAGS = ("frame", "iframe")
+FRAME_TAGS = ("frame", "iframe", "meta")  # and the page a delayed refresh moves on to
 HOME_FRAME, COLUMN_FRAME = "home_frame", "column_frame"
 COLUMN_ROLES = ("column", COLUMN_FRAME)  # pages whose links name the column's sections
 
@@ -165,10 +165,10 @@ def failure_kind(exc: BaseException, redirects: list[str]) -> tuple[str, str]:
     if isinstance(exc, PrivateAddressBlocked):
         return "private_address", message
     if isinstance(exc, HttpError):
-        # Only redirects reach HttpError (every other status is handled): one RedirectMiddleware
-        # would not follow, to a file:, ftp: or other non-web address, or without a Location.
-        location = (exc.response.headers.get(b"Location") or b"").decode("latin-1")
-        return "bad_redirect", f"HTTP {exc.response.status} → {location or '(no Location)'}"
+        # Only redirects reach HttpError (every other status is handled), and only those
+        # RedirectMiddleware would not follow: to a file:, ftp: or other non-web address.
+        location = exc.response.headers.get(b"Location").decode("latin-1")
+        return "bad_redirect", f"HTTP {exc.response.status} → {location}"
     if isinstance(exc, IgnoreRequest) and "redirect" in message.lower():
         return ("redirect_loop" if len(set(redirects)) < len(redirects) else "too_many_redirects"), message
     if isinstance(exc, (CannotResolveHostError, DNSLookupError)):
@@ -265,8 +265,9 @@ class AuditSpider(scrapy.Spider):
             },
         )
 
-    def _check(self, unit: Unit, link: Link):
-        """Request for checking a link that no one has claimed yet (None when claimed)."""
+    def _check(self, unit: Unit, link: Link, read_with: Callable | None = None, **meta):
+        """Request for checking a link that no one has claimed yet (None when claimed); GET and
+        `read_with` when given (a style sheet of the unit's, read for what it loads)."""
         key = canonical_url(link.url)
         if key in self.claimed:
             return None
@@ -281,6 +282,8 @@ class AuditSpider(scrapy.Spider):
             return None
         if link.kind == PAGE:
             return self._request(link.url, unit, "GET", self.on_page)
+        if read_with is not None:
+            return self._request(link.url, unit, "GET", read_with, **meta)
         self.resource_keys.add(key)
         return self._request(link.url, unit, "HEAD", self.on_resource)
 
@@ -583,7 +586,9 @@ class AuditSpider(scrapy.Spider):
                 if depth <= state.unit.max_depth:
                     requests = self._want_page(state, link, depth, section)
             if requests is None:
-                request = self._check(state.unit, link)
+                # the unit's own style sheets are read for the images and fonts they load
+                reader = self.on_stylesheet if is_stylesheet(link) and host_of(link.url) in state.hosts else None
+                request = self._check(state.unit, link, reader, section=want.section)
                 requests = [request] if request is not None else []
             yield from requests
 
@@ -600,6 +605,20 @@ class AuditSpider(scrapy.Spider):
         self._record(key, result, response.meta)
         self.store.tick()
 
+    def on_stylesheet(self, response):
+        """A style sheet of the unit's own: checked like a resource, and what it loads is checked too."""
+        self._record(response.meta["key"], self._result(response, "GET"), response.meta)
+        if response.status == 200 and isinstance(response, TextResponse):
+            unit = self.units[response.meta["unit_id"]].unit
+            links = stylesheet_links(response.text, response.url, response.encoding)
+            self.store.put_edges(unit.id, response.url, response.meta["section"],
+                                 [(canonical_url(link.url), link) for link in links])
+            for link in links:
+                request = self._check(unit, link)
+                if request is not None:
+                    yield request
+        self.store.tick()
+
     def _get_after_head(self, request) -> scrapy.Request:
         # Servers that refuse HEAD (405/501) or mishandle it get a GET; only the headers are read.
         unit = self.units[request.meta["unit_id"]].unit
@@ -609,6 +628,10 @@ class AuditSpider(scrapy.Spider):
     def on_failure(self, failure):
         request = failure.request
         meta = request.meta
+        if isinstance(failure.value, HttpError) and not failure.value.response.headers.get(b"Location"):
+            # A redirect status without a Location: a browser shows its body, as of any answer.
+            yield from request.callback(failure.value.response)
+            return
         if request.method == "HEAD" and not isinstance(failure.value, PrivateAddressBlocked):
             yield self._get_after_head(request)
             return
@@ -652,7 +675,7 @@ class AuditSpider(scrapy.Spider):
             heading=heading[:200],
             text=text,
             challenge=challenge_shape(response.status, response.headers, body),
-            attempts=1 + response.meta.get("retry_times", 0),
+            attempts=1 + response.meta.get("retry_times", 0) + response.meta.get("retry_after_attempt", 0),
             fetched_at=shanghai_now().isoformat(timespec="seconds"),
             headers={name: response.headers.get(name).decode("latin-1")
                      for name in EVIDENCE_HEADERS if response.headers.get(name)},
