@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ SCOPES = ("disclosure", "site")
 DEFAULTS = {"scope": "disclosure", "max_depth": 4, "max_pages": 3000, "verify_within": 7}
 
 _TOP_KEYS = ("defaults", "units", "rules", "notice")
-_NOTICE_KEYS = ("office", "contact", "reply_working_days", "recipients")
+_NOTICE_KEYS = ("office", "contact", "reply_working_days", "recipients", "holidays", "makeup_workdays")
 _UNIT_KEYS = ("id", "name", "url", "disclosure_url", *DEFAULTS)
 _REQUIRED_UNIT_KEYS = ("id", "name", "url")
 _ID_RE = re.compile(r"[a-z0-9_-]+")
@@ -66,6 +67,9 @@ class NoticeSettings:
     contact: str = ""  # 联系人 and phone, printed under the requirements
     reply_working_days: int = 15  # the unit replies within this many working days
     recipients: str = "各直属海关"  # 主送 of the bulletin
+    # public holidays on weekdays, and the weekend days worked instead (调休), for the deadline
+    holidays: frozenset[date] = frozenset()
+    makeup_workdays: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -238,9 +242,7 @@ class _Reader:
         notice = NoticeSettings()
         if "notice" in top and not self.is_null(top["notice"][1]):
             entries = self.mapping(top["notice"][1], _NOTICE_KEYS, "notice")
-            notice = NoticeSettings(**{
-                key: self.setting(key, value) if key == "reply_working_days" else self.string(value, key)
-                for key, (_, value) in entries.items()})
+            notice = NoticeSettings(**{key: self.notice_value(key, value) for key, (_, value) in entries.items()})
         return SitesConfig(path=self.path, units=units, rules=rules, notice=notice)
 
     def check_rules(self, rules: dict, node: Node) -> None:
@@ -251,6 +253,22 @@ class _Reader:
             load_rules(rules, override_where=lambda keys: f"{self.path}:{line_of(lines, keys)}")
         except RulesError as exc:
             raise ConfigError(str(exc)) from None
+
+    def notice_value(self, key: str, node: Node):
+        if key == "reply_working_days":
+            return self.setting(key, node)
+        if key in ("holidays", "makeup_workdays"):
+            if not isinstance(node, SequenceNode):
+                raise self.error(node, f"{key} must be a list of dates YYYY-MM-DD, got {self.kind(node)}")
+            return frozenset(self.day(item, key) for item in node.value)
+        return self.string(node, key)
+
+    def day(self, node: Node, key: str) -> date:
+        value = self.scalar(node, key)
+        try:
+            return value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise self.error(node, f"{key}: {value!r} is not a date YYYY-MM-DD") from None
 
     def is_null(self, node: Node) -> bool:
         return isinstance(node, ScalarNode) and self.value(node) is None

@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -77,9 +78,12 @@ def test_notice_section_and_its_defaults(tmp_path):
     default = load_sites(write(tmp_path, unit)).notice
     assert (default.office, default.contact, default.reply_working_days) == ("政务公开办公室", "", 15)
     notice = load_sites(write(tmp_path, unit + "notice:\n  office: 海关总署办公厅\n  contact: 张三 010-65194114\n"
-                                            "  reply_working_days: 10\n  recipients: 各直属海关、总署各部门\n")).notice
+                                            "  reply_working_days: 10\n  recipients: 各直属海关、总署各部门\n"
+                                            "  holidays: [2026-10-01, '2026-10-02']\n  makeup_workdays: [2026-10-10]\n"
+                                            )).notice
     assert (notice.office, notice.contact, notice.reply_working_days, notice.recipients) == (
         "海关总署办公厅", "张三 010-65194114", 10, "各直属海关、总署各部门")
+    assert notice.holidays == {date(2026, 10, 1), date(2026, 10, 2)} and notice.makeup_workdays == {date(2026, 10, 10)}
 
 
 def test_select(tmp_path):
@@ -152,6 +156,11 @@ MALFORMED = {
         "units:\n  - {id: a, name: A, url: 'http://a.cn/'}\nnotice:\n  reply_working_days: 两周\n",
         4,
         "reply_working_days must be a positive integer",
+    ),
+    "holiday not a date": (
+        "units:\n  - {id: a, name: A, url: 'http://a.cn/'}\nnotice:\n  holidays: [2026-10-01, 国庆]\n",
+        4,
+        "holidays: '国庆' is not a date YYYY-MM-DD",
     ),
     "empty office": (
         "units:\n  - {id: a, name: A, url: 'http://a.cn/'}\nnotice:\n  office: ''\n",

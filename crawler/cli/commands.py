@@ -412,8 +412,7 @@ def write_demo_documents(out_dir: Path, run_id: str, today, config) -> None:
     history = History(out_dir / "history.sqlite")
     try:
         notice = config.notice
-        written = write_notices(history, out_dir, run_id, None, today, notice.office, notice.contact,
-                                notice.reply_working_days)
+        written = write_notices(history, out_dir, run_id, None, today, notice)
         bulletin = write_bulletin(history, out_dir, None, None, today, load_rules(config.rules), notice.office,
                                   notice.recipients)
     finally:
@@ -537,8 +536,7 @@ def cmd_notice(args) -> int:
         if run_id is None:
             raise HistoryError(f"{history.path}: no finished run yet (python -m crawler run writes one)")
         written = write_notices(history, Path(args.out), run_id, None if args.all else args.units,
-                                args.today or shanghai_now().date(), settings.office, settings.contact,
-                                settings.reply_working_days)
+                                args.today or shanghai_now().date(), settings)
     finally:
         history.close()
     console = out_console()

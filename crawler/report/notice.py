@@ -9,10 +9,12 @@ notice written is remembered in the history, so the next one knows what was aske
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from pathlib import Path
+from typing import Protocol
 
 from checks.files import write_atomic
 from checks.findings import CATALOG, LINK_CHECKS, SEVERITY_NAMES, SEVERITY_RANK, Finding
@@ -58,6 +60,16 @@ def reply_location(finding: Finding) -> str:
     return f"页面：{finding.page_url}\n链接：{finding.target_url}" if finding.target_url else finding.page_url
 
 
+class Issuer(Protocol):
+    """Who sends the notice (`notice:` of sites.yaml)."""
+
+    office: str
+    contact: str
+    reply_working_days: int
+    holidays: Collection[date]
+    makeup_workdays: Collection[date]
+
+
 @dataclass(frozen=True)
 class Notice:
     """A notice to one unit from one run, with what earlier notices asked and what was fixed since."""
@@ -65,15 +77,15 @@ class Notice:
     report: UnitReport
     run_day: date
     issued_on: date
-    office: str
-    contact: str
-    reply_working_days: int
+    issuer: Issuer
     earlier: list[IssuedNotice]
     fixed: list[tuple[Resolved, str]]  # resolved since the previous notice, with the day found fixed
 
     @property
     def deadline(self) -> date:
-        return official.add_working_days(self.issued_on, self.reply_working_days)
+        issuer = self.issuer
+        return official.add_working_days(self.issued_on, issuer.reply_working_days, issuer.holidays,
+                                         issuer.makeup_workdays)
 
     @property
     def items(self) -> list[Seen]:
@@ -100,7 +112,7 @@ def notice_docx(notice: Notice) -> bytes:
     report, items = notice.report, notice.items
     unit = report.unit
     document = official.new_document()
-    official.letterhead(document, notice.office)
+    official.letterhead(document, notice.issuer.office)
     official.title(document, f"关于{unit.name}网站", "政府信息公开", "问题整改的通知")
     official.addressee(document, unit.name)
     severities = Counter(row.finding.info.severity for row in items)
@@ -139,13 +151,13 @@ def notice_docx(notice: Notice) -> bytes:
     official.heading(document, f"{chinese_numeral(section)}、整改要求")
     official.paragraph(document, (
         f"请你单位对照上述问题逐项整改，于{official.chinese_date(notice.deadline)}前"
-        f"（{notice.reply_working_days}个工作日内）完成，并填写《整改情况反馈表》（见附件），"
+        f"（{notice.issuer.reply_working_days}个工作日内）完成，并填写《整改情况反馈表》（见附件），"
         "加盖公章后报送我办。对确属误报或暂不具备整改条件的问题，请在反馈表中说明理由。"))
-    if notice.contact:
-        official.paragraph(document, f"联系人：{notice.contact}")
+    if notice.issuer.contact:
+        official.paragraph(document, f"联系人：{notice.issuer.contact}")
     official.paragraph(document)
     official.paragraph(document, "附件：整改情况反馈表")
-    official.signature(document, notice.office, notice.issued_on)
+    official.signature(document, notice.issuer.office, notice.issued_on)
     reply_form(document, notice, items)
     return official.docx_bytes(document)
 
@@ -173,7 +185,7 @@ def chinese_numeral(number: int) -> str:
 
 
 def write_notices(history: History, out_dir: Path, run_id: str, unit_ids: list[str] | None, issued_on: date,
-                  office: str, contact: str, reply_working_days: int) -> list[Path]:
+                  issuer: Issuer) -> list[Path]:
     """Write OUT/<run>/notices/<unit>-整改通知.docx for the named units (None: every unit with open
     findings) and remember each notice in the history."""
     run_info, reports = history.load_run(run_id)
@@ -190,8 +202,8 @@ def write_notices(history: History, out_dir: Path, run_id: str, unit_ids: list[s
         earlier = history.earlier_notices(unit_id, run_id)
         fixed = history.resolved_between(unit_id, earlier[-1].run_id, run_id) if earlier else []
         still_open = {row.fingerprint for row in open_rows(by_id[unit_id])}
-        notice = Notice(by_id[unit_id], date.fromisoformat(run_info["today"]), issued_on, office, contact,
-                        reply_working_days, earlier, [item for item in fixed if item[0].fingerprint not in still_open])
+        notice = Notice(by_id[unit_id], date.fromisoformat(run_info["today"]), issued_on, issuer, earlier,
+                        [item for item in fixed if item[0].fingerprint not in still_open])
         path = folder / f"{unit_id}-整改通知.docx"
         write_atomic(path, notice_docx(notice))
         history.record_notice(unit_id, run_id, issued_on.isoformat(), notice.deadline.isoformat(),

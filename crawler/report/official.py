@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Collection
 from datetime import date, timedelta
 
 from docx import Document
@@ -42,11 +43,13 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def add_working_days(day: date, count: int) -> date:
-    """The day `count` working days (Monday to Friday) after `day`."""
+def add_working_days(day: date, count: int, holidays: Collection[date] = (),
+                     makeup_workdays: Collection[date] = ()) -> date:
+    """The day `count` working days after `day`: Monday to Friday but `holidays`, and the weekend
+    days of `makeup_workdays` (调休)."""
     while count > 0:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if day in makeup_workdays or (day.weekday() < 5 and day not in holidays):
             count -= 1
     return day
 

@@ -20,7 +20,7 @@ from crawler.outcome.history import History
 from crawler.outcome.model import UnitReport
 from crawler.report.folder import write_run_folder
 from crawler.report.notice import finding_sentence
-from crawler.sites import Unit
+from crawler.sites import NoticeSettings, Unit
 
 NANJING = Unit("nanjing", "南京海关", "http://nanjing.customs.test/", None, "disclosure", 4, 3000)
 HANGZHOU = Unit("hangzhou", "杭州海关", "http://hangzhou.customs.test/", None, "disclosure", 4, 3000)
@@ -50,6 +50,7 @@ notice:
   office: 测试海关政务公开办公室
   contact: 王五 010-65190000
   reply_working_days: 15
+  holidays: [2026-04-06]   # 清明 falls on a Monday
 units:
   - {id: nanjing, name: 南京海关, url: "http://nanjing.customs.test/"}
 """
@@ -125,7 +126,7 @@ def test_notice_lists_every_open_finding_once_marks_overdue_and_fixed(office):
     assert len(fixed) == 1 and FIXED.target_url in fixed[0] and "2026-03-30复查确认" in fixed[0]
     assert text[0] == "测试海关政务公开办公室" and "关于南京海关网站政府信息公开问题整改的通知" in [line.replace("\n", "") for line in text]
     assert "南京海关：" in text and "联系人：王五 010-65190000" in text
-    assert any("于2026年4月20日前（15个工作日内）" in line for line in text)  # 15 working days after 3月30日
+    assert any("于2026年4月21日前（15个工作日内）" in line for line in text)  # 15 working days after 3月30日, 清明 off
     assert any("发现问题4个（高等级2个、中等级2个）" in line and "其中3个问题此前已通知整改、逾期仍未整改" in line
                for line in text)
     signed = len(text) - 1 - text[::-1].index("测试海关政务公开办公室")  # the signature, after the letterhead
@@ -286,7 +287,18 @@ def test_crawled_control_characters_do_not_break_the_word_file(tmp_path):
     report = UnitReport(unit=NANJING, findings=[finding], pages_crawled=1, links_checked=1, crawl_complete=True,
                         crawl_notes="", reachable=True, rows=[Seen(finding, fingerprint(finding), "2026-03-02", "new")])
     path = tmp_path / "n.docx"
-    path.write_bytes(notice_docx(Notice(report, FIRST, FIRST, "办公室", "", 15, [], [])))
+    path.write_bytes(notice_docx(Notice(report, FIRST, FIRST, NoticeSettings(office="办公室"), [], [])))
     text = "\n".join(paragraphs(path))
     assert "链接“通知公告”指向 http://x.test/\x7f，HTTP 404。" in text
     assert reply_rows(path)[1][3] == "HTTP 404"
+
+
+def test_working_days_skip_weekends_and_holidays_and_count_makeup_days():
+    from crawler.report.official import add_working_days
+
+    assert add_working_days(date(2026, 3, 2), 15) == date(2026, 3, 23)
+    golden_week = {date(2026, 10, day) for day in range(1, 8)}
+    # 9月29、30日, then 10月8、9日 and the Saturday 10月10日 worked instead of a holiday
+    assert add_working_days(date(2026, 9, 28), 5, golden_week, {date(2026, 9, 27), date(2026, 10, 10)}) == \
+        date(2026, 10, 10)
+    assert add_working_days(date(2026, 9, 28), 5, golden_week) == date(2026, 10, 12)
