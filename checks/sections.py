@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -35,8 +35,11 @@ def base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
 
 def text_of(element: lxml.html.HtmlElement) -> str:
     """The element's text with white space collapsed (NFKC: full-width forms become half-width)."""
-    text = unicodedata.normalize("NFKC", " ".join(element.itertext()))
-    return " ".join(text.split())
+    return _normalized(element.itertext())
+
+
+def _normalized(parts) -> str:
+    return " ".join(unicodedata.normalize("NFKC", " ".join(parts)).split())
 
 
 def anchor_text(anchor: lxml.html.HtmlElement) -> str:
@@ -409,8 +412,8 @@ def _is_trail(element, text: str | None = None) -> bool:
     if label:
         return True
     first = next(element.iter("a"), None)
-    home = _TRAIL_HOME.search(steps[0]) or (first is not None and urlsplit((first.get("href") or "").strip()).path in ("/", ""))
-    return len(steps) >= 2 and bool(home) and bool(_TRAIL_SEPARATOR.search(text))
+    home_link = first is not None and urlsplit((first.get("href") or "").strip()).path in ("/", "")
+    return len(steps) >= 2 and bool(_TRAIL_HOME.search(steps[0]) or home_link)
 
 
 def _short_text(element, limit: int) -> str | None:
@@ -421,7 +424,7 @@ def _short_text(element, limit: int) -> str | None:
         size += len(part)
         if size > limit * 3:
             return None
-    text = " ".join(unicodedata.normalize("NFKC", " ".join(parts)).split())
+    text = _normalized(parts)
     return text if len(text) <= limit else None
 
 
