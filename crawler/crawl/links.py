@@ -243,7 +243,7 @@ def _scan(page: ParsedPage) -> tuple[str | None, list[tuple[str, str, str]]]:
                               element.get("tagname"))
         if href is not None:
             found.append((element.tag, href, _element_text(element)))
-    if _may_hold_css_urls(html):
+    if _may_hold_css_urls(page.html):
         for element in root.xpath("//style | //*[@style]"):
             css = (element.text or "") if element.tag == "style" else element.get("style")
             found += [("style", href, "") for href in css_urls(css)]
