@@ -62,7 +62,7 @@ from crawler.demo.sites import (
     UnitSpec,
     VirtualHost,
 )
-from crawler.demo.site2025 import UnitSite2025, plant_deep_page_faults
+from crawler.demo.site2025 import UnitSite2025, mark_look_alikes, plant_deep_page_faults
 from crawler.demo.truth import Truth
 
 # Timing of the demo, in one place: the crawl of the demo uses DOWNLOAD_TIMEOUT_SECONDS, and
@@ -495,6 +495,7 @@ def generate(today: date, ports: Ports, ipv6_loopback: bool = True) -> Generated
     _plant_hangzhou(sites["hangzhou"], truth)
     _plant_qingdao(sites["qingdao"], ports, truth)
     plant_deep_page_faults(sites["huangpu"], truth)
+    mark_look_alikes(sites["huangpu"], truth)
     disclosure_faults.plant_after_lists(sites, gov, truth)
     firewalled = [ExternalSite(SHELL_202_HOST, ports.http, "海关政务服务平台"),
                   ExternalSite(COOKIE_WALL_HOST, ports.http, "海关网上办事大厅")]

@@ -238,3 +238,9 @@ def plant_deep_page_faults(site: UnitSite2025, truth: Truth) -> None:
                 "http_404", block="attachments")
     unnumbered.omitted.add("number")
     truth.finding(site.spec.id, "missing_metadata", site.url(unnumbered.path), "metadata_omitted", ["文号"])
+
+
+def mark_look_alikes(site: UnitSite2025, truth: Truth) -> None:
+    """Items whose metadata only the 2025 forms carry: the checks must read them, not miss them."""
+    truth.page_ok(site.spec.id, "missing_metadata", site.url(site.items["notices"][0].path), "metadata_func_line_and_meta")
+    truth.page_ok(site.spec.id, "missing_metadata", site.url(site.items["norms"][0].path), "metadata_hgfg_blocks")

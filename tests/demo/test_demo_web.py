@@ -416,6 +416,7 @@ def test_look_alikes_are_not_flagged(web, audits):
         "notice_needs_agency_and_date_only", "annual_report_not_judged", "article_under_breadcrumb",
         "partly_invalid_in_current_column", "invalid_outside_current_column", "regulation_current_in_table",
         "regulation_current_reformatted", "repealed_regulation_marked",
+        "metadata_func_line_and_meta", "metadata_hgfg_blocks",
     }
     for row in web.truth()["not_flagged_pages"]:
         assert not any(
@@ -447,6 +448,10 @@ def test_look_alikes_look_like_faults(web):
     empty_system = fetcher.get(faults["article_section_empty"]["page_url"])[1]
     assert "暂无信息" in empty_system and not is_single_article(empty_system)
     assert "索引号：\u3000" in fetcher.get(rows["metadata_colon_lines"]["page_url"])[1]
+    func_line = fetcher.get(rows["metadata_func_line_and_meta"]["page_url"])[1]  # no label of a table or 【】 line
+    assert "文章来源：" in func_line and '<meta name="PubDate"' in func_line and "发布机构" not in func_line
+    hgfg = fetcher.get(rows["metadata_hgfg_blocks"]["page_url"])[1]
+    assert '<div id="hgfg_con">' in hgfg and "<span>【文\u3000\u3000号】</span>" in hgfg
     assert "部分失效" in fetcher.get(rows["partly_invalid_in_current_column"]["page_url"])[1]
     assert "【效力】失效" in fetcher.get(rows["invalid_outside_current_column"]["page_url"])[1]
     in_table = fetcher.get(rows["regulation_current_in_table"]["page_url"])[1]
