@@ -97,15 +97,18 @@ class Notice:
     def first_notice_of(self, row: Seen) -> IssuedNotice | None:
         return next((n for n in self.earlier if row.fingerprint in n.fingerprints), None)
 
+    def overdue(self, row: Seen) -> bool:
+        """An earlier notice asked for it and its deadline has passed."""
+        first = self.first_notice_of(row)
+        return first is not None and date.fromisoformat(first.deadline) < self.issued_on
+
     def mark(self, row: Seen) -> str:
         """Carried over from an earlier notice: overdue once its deadline has passed."""
         first = self.first_notice_of(row)
         if first is None:
             return f"（首次发现于{row.first_seen}）"
         asked = f"首次发现于{row.first_seen}，{first.issued_on}通知，整改期限{first.deadline}"
-        if date.fromisoformat(first.deadline) < self.issued_on:
-            return f"【逾期未整改】（{asked}）"
-        return f"【前次通知已列出，尚未整改】（{asked}）"
+        return f"【逾期未整改】（{asked}）" if self.overdue(row) else f"【前次通知已列出，尚未整改】（{asked}）"
 
 
 def notice_docx(notice: Notice) -> bytes:
@@ -116,15 +119,17 @@ def notice_docx(notice: Notice) -> bytes:
     official.title(document, f"关于{unit.name}网站", "政府信息公开", "问题整改的通知")
     official.addressee(document, unit.name)
     severities = Counter(row.finding.info.severity for row in items)
-    overdue = sum(1 for row in items if "逾期未整改" in notice.mark(row))
+    overdue = sum(1 for row in items if notice.overdue(row))
     counts = "、".join(f"{SEVERITY_NAMES[s]}等级{severities[s]}个" for s in SEVERITY_RANK if severities[s])
     official.paragraph(document, (
         f"按照政府网站和政府信息公开工作有关要求，我办于{official.chinese_date(notice.run_day)}对你单位网站"
         f"（{unit.url}）首页及政府信息公开专栏进行了检查，共检查页面{report.pages_crawled}个、链接"
-        f"{report.links_checked}个，发现问题{len(items)}个（{counts}）"
+        f"{report.links_checked}个，" + (f"发现问题{len(items)}个（{counts}）" if items else "未发现需要整改的问题")
         + (f"，其中{overdue}个问题此前已通知整改、逾期仍未整改" if overdue else "")
         + "。现将有关情况通知如下。"))
     official.heading(document, "一、存在的问题")
+    if not items:
+        official.paragraph(document, "本次检查未发现需要整改的问题。")
     number = 0
     for index, (check, rows) in enumerate(groupby(items, key=lambda r: r.finding.check), start=1):
         rows = list(rows)
@@ -146,8 +151,8 @@ def notice_docx(notice: Notice) -> bytes:
                                              f"{finding_sentence(resolved.finding).removesuffix(REMEDIES[resolved.finding.check])}"
                                              f"（{day}复查确认）")
         else:
-            official.paragraph(document, f"{official.chinese_date(date.fromisoformat(previous.issued_on))}通知所列问题，"
-                                         "经复查均未整改。")
+            official.paragraph(document, f"自{official.chinese_date(date.fromisoformat(previous.issued_on))}通知以来，"
+                                         "经复查尚无已整改的问题。")
     official.heading(document, f"{chinese_numeral(section)}、整改要求")
     official.paragraph(document, (
         f"请你单位对照上述问题逐项整改，于{official.chinese_date(notice.deadline)}前"

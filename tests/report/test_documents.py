@@ -148,6 +148,15 @@ def test_first_notices_went_to_units_with_open_findings_only(office):
     assert len(reply_rows(out / first / "notices" / "nanjing-整改通知.docx")) == 1 + 5
 
 
+def test_a_notice_to_a_clean_unit_says_so_and_has_an_empty_form(office):
+    out, _, second = office
+    assert main(["notice", "hangzhou", "--today", SECOND.isoformat()]) == 0
+    path = out / second / "notices" / "hangzhou-整改通知.docx"
+    text = paragraphs(path)
+    assert any("共检查页面40个、链接300个，未发现需要整改的问题。" in line for line in text)
+    assert "本次检查未发现需要整改的问题。" in text and len(reply_rows(path)) == 1
+
+
 def test_bad_notice_input_is_one_line_and_exit_2(office, tmp_path, capsys):
     for argv, message in (
         (["notice", "shanghai"], "unit 'shanghai' is not in run"),
