@@ -278,13 +278,17 @@ class AuditSpider(scrapy.Spider):
             self._record(key, FetchResult(url=link.url, method="", error_kind="malformed_url",
                                           fetched_at=shanghai_now().isoformat(timespec="seconds")), {})
             return None
-        if self._carry_target(key):
+        last = self.known.target(key) if self.known is not None else None
+        if last is not None and key not in self.due:
+            self._carry_target(key, last)
             return None
         if link.kind == PAGE:
             return self._request(link.url, unit, "GET", self.on_page)
         if read_with is not None:
             return self._request(link.url, unit, "GET", read_with, **meta)
         self.resource_keys.add(key)
+        if last is not None and last.method == "GET":  # refused HEAD last time: asked with GET at once
+            return self._request(link.url, unit, "GET", self.on_resource, headers_only=True)
         return self._request(link.url, unit, "HEAD", self.on_resource)
 
     def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str, role: str = "page") -> list | None:
@@ -313,17 +317,11 @@ class AuditSpider(scrapy.Spider):
         return [self._request(link.url, state.unit, "GET", self.on_page, **{CACHE_META: True})]
 
     # --- carried over from the known web (nightly runs) -----------------------------------
-    def _carry_target(self, key: str) -> bool:
+    def _carry_target(self, key: str, result: FetchResult) -> None:
         """A known target not due tonight: its last result stands, with the night it was verified."""
-        if self.known is None or key in self.due:
-            return False
-        result = self.known.target(key)
-        if result is None:
-            return False
         self.store.put_result(key, result)
         self.store.put_carried(key)
         self.carried_targets.add(key)
-        return True
 
     def _known_page(self, state: UnitCrawl, want: Want, key: str) -> KnownPage | None:
         if self.known is None or key in self.due or want.role != "page" or key in self.list_pages:
