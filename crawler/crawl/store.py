@@ -239,12 +239,19 @@ class RunStore:
         """Keys of every page of the unit tonight's report stands on, fetched or carried over."""
         return {key for (key,) in self.db.execute("SELECT key FROM pages WHERE unit_id = ?", (unit_id,))}
 
-    def verified_urls(self, unit_id: str) -> set[str]:
-        """URLs of the unit's pages and link targets fetched tonight: where a fix can be seen."""
+    def verified_pages(self, unit_id: str) -> set[str]:
+        """URLs of the unit's pages crawled from a fresh answer tonight (not carried over, not only
+        link-checked past the page cap): where a finding on the page can be seen gone."""
         rows = self.db.execute(
-            "SELECT url FROM pages WHERE unit_id = ?1 AND key NOT IN (SELECT url FROM carried)"
-            " UNION SELECT e.url FROM edges e WHERE e.unit_id = ?1 AND e.key IN (SELECT url FROM results)"
-            " AND e.key NOT IN (SELECT url FROM carried)", (unit_id,))
+            "SELECT url FROM pages WHERE unit_id = ? AND role != 'over_cap' AND key NOT IN (SELECT url FROM carried)",
+            (unit_id,))
+        return {url for (url,) in rows}
+
+    def verified_targets(self, unit_id: str) -> set[str]:
+        """The unit's link targets (as its pages write them) fetched tonight: where a fixed link shows."""
+        rows = self.db.execute(
+            "SELECT DISTINCT url FROM edges WHERE unit_id = ? AND key IN (SELECT url FROM results)"
+            " AND key NOT IN (SELECT url FROM carried)", (unit_id,))
         return {url for (url,) in rows}
 
     def result_keys(self) -> list[str]:

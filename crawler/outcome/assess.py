@@ -113,7 +113,8 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         crawl_notes="；".join(notes),
         reachable=reachable,
         stats=stats,
-        verified_urls=store.verified_urls(unit.id) | ({unit.url} if reachable else set()),
+        verified_pages=store.verified_pages(unit.id) | ({unit.url} if reachable else set()),
+        verified_targets=store.verified_targets(unit.id),
     )
 
 

@@ -71,6 +71,7 @@ class UnitReport:
     crawl_notes: str
     reachable: bool
     stats: dict = field(default_factory=dict)
-    verified_urls: set[str] = field(default_factory=set)
+    verified_pages: set[str] = field(default_factory=set)  # crawled from a fresh answer in this run
+    verified_targets: set[str] = field(default_factory=set)  # link targets fetched in this run
     rows: list[Seen] = field(default_factory=list)
     resolved: list[Resolved] = field(default_factory=list)

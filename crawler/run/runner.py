@@ -293,7 +293,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
             for report in reports:
                 report.rows, report.resolved = history.record_unit(
                     run_id, options.today, report.unit.id, report.findings, report.crawl_complete,
-                    report.verified_urls)
+                    report.verified_pages, report.verified_targets)
             history.save_run(run_id, reports, run_info)  # `report RUN` rebuilds the folder from it
             write_run_folder(run_dir, reports, run_info, history.trend(run_id))
             history.end_run(run_id, run_info["end"], "finished")

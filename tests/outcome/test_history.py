@@ -49,6 +49,18 @@ def test_incomplete_crawl_or_page_not_recrawled_resolves_nothing(tmp_path):
     assert len(history.record_unit("r4", date(2026, 1, 4), "u", [], True, {PAGE})[1]) == 1
 
 
+def test_a_finding_is_resolved_when_its_page_or_its_target_is_fetched_again_not_when_its_page_is_only_checked(tmp_path):
+    history = History(tmp_path / "history.sqlite")
+    on_page, fixed = broken("http://a.test/1"), broken("http://a.test/2")
+    history.begin_run("r1", "t", date(2026, 1, 1), "run")
+    history.record_unit("r1", date(2026, 1, 1), "u", [on_page, fixed], True, {PAGE})
+    history.begin_run("r2", "t", date(2026, 1, 2), "run")
+    # neither is reported tonight: the page was only link-checked from another page (not crawled),
+    # and one target was fetched again and answered
+    _, resolved = history.record_unit("r2", date(2026, 1, 2), "u", [], True, set(), {PAGE, "http://a.test/2"})
+    assert [r.finding.target_url for r in resolved] == ["http://a.test/2"]
+
+
 def test_fingerprint_keeps_sections_apart_and_ignores_link_status():
     a = Finding("u", "missing_section", PAGE, "规范性文件：栏目中没有该栏目")
     b = Finding("u", "missing_section", PAGE, "政府信息公开指南：栏目中没有该栏目")

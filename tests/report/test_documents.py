@@ -65,9 +65,9 @@ def record(history: History, out: Path, day: date, findings: dict[Unit, list[Fin
         report = UnitReport(unit=unit, findings=unit_findings, pages_crawled=0 if blocked else 40,
                             links_checked=0 if blocked else 300, crawl_complete=not blocked, crawl_notes="", reachable=True,
                             stats={"ipv6_verdict": ipv6[unit.id], "home_final_url": HOME_PAGE if unit is NANJING
-                                   else unit.url}, verified_urls={NANJING.url, HOME_PAGE, COLUMN})
+                                   else unit.url}, verified_pages={NANJING.url, HOME_PAGE, COLUMN})
         report.rows, report.resolved = history.record_unit(run_id, day, unit.id, unit_findings, True,
-                                                           report.verified_urls)
+                                                           report.verified_pages)
         reports.append(report)
     info = {"run_id": run_id, "start": f"{day}T01:30:00+08:00", "today": day.isoformat()}
     history.save_run(run_id, reports, info)

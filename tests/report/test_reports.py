@@ -60,7 +60,7 @@ def nanjing_findings(day: int) -> list[Finding]:
 
 def unit_report(unit: Unit, findings: list[Finding], **stats) -> UnitReport:
     return UnitReport(unit=unit, findings=findings, pages_crawled=12, links_checked=80, crawl_complete=True,
-                      crawl_notes="", reachable=True, stats=stats, verified_urls={COLUMN, unit.url})
+                      crawl_notes="", reachable=True, stats=stats, verified_pages={COLUMN, unit.url})
 
 
 def run(history: History, out: Path, day: int) -> tuple[Path, list[UnitReport], dict]:
@@ -74,7 +74,7 @@ def run(history: History, out: Path, day: int) -> tuple[Path, list[UnitReport], 
     ]
     for report in reports:
         report.rows, report.resolved = history.record_unit(run_id, today, report.unit.id, report.findings, True,
-                                                           report.verified_urls)
+                                                           report.verified_pages)
     info = {"run_id": run_id, "start": f"2026-03-{day:02d}T01:30:00+08:00", "today": today.isoformat()}
     history.save_run(run_id, reports, info)
     run_dir = out / run_id
