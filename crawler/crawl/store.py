@@ -45,6 +45,7 @@ class StoreError(CloseSpider):
     def __str__(self) -> str:
         return self.message
 
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (url TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS baselines (host TEXT PRIMARY KEY, data TEXT NOT NULL);
