@@ -19,6 +19,7 @@ import fcntl
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import threading
 from collections import Counter
@@ -67,12 +68,22 @@ def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
     logging.raiseExceptions = False
     store = RunStore(job.store_path)
     claims = ClaimStore(job.claims_path, job.shard) if job.claims_path else None
-    process = CrawlerProcess(crawl_settings(job.options, job.log_file, job.window_closes_at))
+    settings = crawl_settings(job.options, job.log_file, job.window_closes_at)
+    # Requests waiting their turn wait on disk, not in memory: a large site's frontier is most of
+    # a crawl's memory. The queue is this process's scratch: a resume re-derives what is left from
+    # the run store, so it starts empty and goes with the crawl.
+    queue_dir = job.store_path.with_suffix(".queue")
+    shutil.rmtree(queue_dir, ignore_errors=True)
+    settings.set("JOBDIR", str(queue_dir), priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(AuditSpider)
     process.crawl(crawler, units=job.units, store=store, analyzer=analyzer, scope_override=job.options.scope,
                   progress=progress, site_when_no_column=job.site_when_no_column, resume=job.resume,
                   claims=claims, discover_only=job.discover_only, night=job.night)
-    process.start()
+    try:
+        process.start()
+    finally:
+        shutil.rmtree(queue_dir, ignore_errors=True)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     try:
         store.close()

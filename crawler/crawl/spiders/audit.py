@@ -89,7 +89,7 @@ class UnitCrawl:
         }
 
 
-@dataclass
+@dataclass(slots=True)  # one per page of the crawl: hundreds of thousands on a large site
 class Want:
     """Why a URL is fetched as a page: the unit that crawls it, at which depth, in which section."""
 
