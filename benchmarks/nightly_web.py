@@ -143,19 +143,19 @@ class Served:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
-                status, content_type, body = web.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(self.send_head())
 
             def do_HEAD(self):
+                self.send_head()
+
+            def send_head(self) -> bytes:
+                """Status and headers of the page at self.path; its body, for GET to send."""
                 status, content_type, body = web.answer(self.path)
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                return body
 
             def log_message(self, format, *args):
                 pass
