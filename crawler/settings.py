@@ -52,6 +52,10 @@ ASYNCIO_EVENT_LOOP = "uvloop.Loop"
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# Requests waiting their turn stay in memory up to this many (about 1 KB each), the rest wait on
+# disk (JOBDIR, crawler.run.workers): only a frontier larger than that pays for pickling.
+SCHEDULER = "crawler.crawl.scheduler.SpillingScheduler"
+SCHEDULER_MEMORY_REQUESTS = 10_000
 
 # The spider yields requests, never items; Scrapy starts this many workers per callback's output.
 CONCURRENT_ITEMS = 4

@@ -69,9 +69,9 @@ def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
     store = RunStore(job.store_path)
     claims = ClaimStore(job.claims_path, job.shard) if job.claims_path else None
     settings = crawl_settings(job.options, job.log_file, job.window_closes_at)
-    # Requests waiting their turn wait on disk, not in memory: a large site's frontier is most of
-    # a crawl's memory. The queue is this process's scratch: a resume re-derives what is left from
-    # the run store, so it starts empty and goes with the crawl.
+    # Requests waiting their turn beyond SCHEDULER_MEMORY_REQUESTS wait on disk, not in memory: a
+    # large site's frontier is most of a crawl's memory. The queue is this process's scratch: a
+    # resume re-derives what is left from the run store, so it starts empty and goes with the crawl.
     queue_dir = job.store_path.with_suffix(".queue")
     shutil.rmtree(queue_dir, ignore_errors=True)
     settings.set("JOBDIR", str(queue_dir), priority="cmdline")
