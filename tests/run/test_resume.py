@@ -1,9 +1,12 @@
-"""Crash safety, by fault injection: runs killed at a random point (which process, which signal,
-when: seeded) and started again end in one run folder with the findings of an uninterrupted run,
-having fetched again only what was in flight.
+"""Crash safety, by fault injection: runs killed in each phase of a run (during the crawl, in the
+main process after it — merging the workers' stores, assessing — and while the history and the run
+folder are written) and started again end in one run folder with the findings of an uninterrupted
+run, having fetched again only what was in flight.
 
-FAULT_SEED and FAULT_TRIALS (environment) choose other trials; the seed and every trial are
-printed (pytest -s shows them; a failure shows them too).
+Each trial is a run shape, the process killed, the signal and the phase; the seed chooses how far
+into the crawl a kill in the crawl lands. In the environment, FAULT_SEED chooses other kill points
+and FAULT_TRIALS=N replaces the default trials by N drawn at random from every shape, target, signal
+and phase; the seed and every trial are printed (pytest -s shows them; a failure shows them too).
 """
 import contextlib
 import os
@@ -22,12 +25,23 @@ from tests.webs.units_web import UnitsWeb
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-06-15"
 SEED = int(os.environ.get("FAULT_SEED", "5"))
-TRIALS = int(os.environ.get("FAULT_TRIALS", "4"))
-# (run shape, which process is killed, signal); "worker" is one worker of a sharded run, "all"
-# the main process and its workers at once (an OOM of the whole service, systemd's stop).
-KINDS = [(shape, target, signum) for shape, target in
+RANDOM_TRIALS = int(os.environ.get("FAULT_TRIALS", "0"))
+# The phases of a run a kill lands in: while pages are fetched; once every crawl process has
+# closed its spider (the main process merging the workers' stores, probing IPv6, assessing); and
+# once a unit's CSV is in the run folder (written inside the history's transaction, before it commits).
+CRAWL, ASSESSMENT, HISTORY_WRITE = "crawl", "assessment", "history write"
+# (run shape, which process is killed, signal, phase); "worker" is one worker of a sharded run,
+# "all" the main process and its workers at once (an OOM of the whole service, systemd's stop).
+# The default trials: each phase, both shapes, both signals, a worker dying alone.
+PLAN = [("single", "main", signal.SIGTERM, CRAWL),  # the crawl stops gracefully, exit 3
+        ("sharded", "main", signal.SIGKILL, CRAWL),  # its workers, orphaned, stop on their own
+        ("sharded", "worker", signal.SIGKILL, CRAWL),  # started again: the run still finishes
+        ("sharded", "main", signal.SIGKILL, ASSESSMENT),
+        ("single", "main", signal.SIGKILL, HISTORY_WRITE)]
+KINDS = [(shape, target, signum, phase) for shape, target in
          [("single", "main"), ("sharded", "main"), ("sharded", "worker"), ("sharded", "all")]
-         for signum in (signal.SIGKILL, signal.SIGTERM)]
+         for signum in (signal.SIGKILL, signal.SIGTERM)
+         for phase in ((CRAWL,) if target != "main" else (CRAWL, ASSESSMENT, HISTORY_WRITE))]
 # What a killed process may not have committed: answers of its last commit interval and those
 # still waiting to be parsed (RunStore.COMMIT_EVERY_SECONDS, with room for a loaded machine).
 LOST_WINDOW = RunStore.COMMIT_EVERY_SECONDS + 0.5
@@ -79,27 +93,51 @@ def history_problems(out: Path) -> list[str]:
     return problems + ([] if finished == 1 else [f"{finished} finished runs"])
 
 
-def test_runs_killed_at_random_points_resume_to_the_same_findings(tmp_path):
+def crawl_closed(run_dir: Path, processes: int) -> bool:
+    """Every crawl process of the run has closed its spider (they share the run's crawl.log)."""
+    try:
+        return (run_dir / "crawl.log").read_text(errors="replace").count("Spider closed") >= processes
+    except FileNotFoundError:
+        return False
+
+
+def in_phase(phase: str, out: Path, shape: str, answered: int, share: float, reference: int) -> bool:
+    """Whether the run writing to `out` has reached the kill point of `phase`."""
+    if phase == CRAWL:
+        return answered >= share * reference
+    run_dirs = list(out.glob("2*"))
+    if not run_dirs:
+        return False
+    if phase == ASSESSMENT:
+        return crawl_closed(run_dirs[0], 1 if shape == "single" else 2)
+    return any(run_dirs[0].glob("*.csv"))
+
+
+def test_runs_killed_in_every_phase_resume_to_the_same_findings(tmp_path):
     rng = random.Random(SEED)
-    trials = rng.sample(KINDS, TRIALS) if TRIALS <= len(KINDS) else [rng.choice(KINDS) for _ in range(TRIALS)]
-    with UnitsWeb(date.fromisoformat(TODAY)) as web:
+    trials = [rng.choice(KINDS) for _ in range(RANDOM_TRIALS)] or PLAN
+    with UnitsWeb(date.fromisoformat(TODAY), units=2) as web:  # a unit per worker
         sites = tmp_path / "sites.yaml"
         sites.write_text(web.sites_yaml(), encoding="utf-8")
-        whole = run(command(sites, tmp_path / "whole", "sharded"))
+        # uninterrupted in one process (the cheaper shape): a sharded run ends with the same findings
+        whole = run(command(sites, tmp_path / "whole", "single"))
         assert whole.returncode == 0, whole.stderr
         reference = web.total_requests()
         expected = unit_csvs((tmp_path / "whole" / "latest").resolve())
-        print(f"\nfault injection: seed {SEED}, {TRIALS} trials, uninterrupted run {reference} requests")
-        for number, (shape, target, signum) in enumerate(trials, start=1):
+        print(f"\nfault injection: seed {SEED}, {len(trials)} trials, uninterrupted run {reference} requests")
+        for number, (shape, target, signum, phase) in enumerate(trials, start=1):
             out = tmp_path / f"trial-{number}"
-            at = rng.uniform(0.1, 0.9)  # the share of the reference's requests answered before the kill
+            share = rng.uniform(0.1, 0.9)  # in the crawl: the share of the reference's requests answered first
             before = web.total_requests()
             with open(tmp_path / f"trial-{number}.log", "wb") as log:
                 victim = subprocess.Popen(command(sites, out, shape), cwd=ROOT, stdout=log, stderr=log)
+            workers: list[int] = []
             try:
-                while web.total_requests() - before < at * reference and victim.poll() is None:
+                while victim.poll() is None and not in_phase(phase, out, shape, web.total_requests() - before,
+                                                             share, reference):
+                    workers = workers_of(victim.pid) or workers
                     time.sleep(0.01)
-                workers = workers_of(victim.pid)
+                workers = workers_of(victim.pid) or ([] if phase != CRAWL else workers)
                 pick = [rng.choice(workers)] if target == "worker" and workers else []
                 victims = pick or {"main": [victim.pid], "all": [victim.pid, *workers]}.get(target, [victim.pid])
                 in_flight = web.in_flight(LOST_WINDOW)
@@ -114,15 +152,16 @@ def test_runs_killed_at_random_points_resume_to_the_same_findings(tmp_path):
             wait_gone(workers)
             resumed = None if victim.returncode == 0 else run(command(sites, out, shape))
             total = web.total_requests() - before
-            print(f"trial {number}: {shape} run, SIGKILL" if signum == signal.SIGKILL else
-                  f"trial {number}: {shape} run, SIGTERM", f"to {target} {victims} after {answered} requests "
-                  f"(aimed at {at:.0%}), exit {victim.returncode}; "
+            aim = f"at {share:.0%} of the crawl" if phase == CRAWL else f"in the {phase}"
+            print(f"trial {number}: {shape} run, {signal.Signals(signum).name} to {target} {victims} {aim}, after "
+                  f"{answered} requests, exit {victim.returncode}; "
                   + ("finished without a resume" if resumed is None else f"resume exit {resumed.returncode}")
                   + f"; {total} requests in all, {total - reference:+d} against the uninterrupted run, "
                   f"{in_flight} in flight at the kill")
             assert resumed is None or resumed.returncode == 0, resumed.stderr
             assert not (target == "worker" and pick) or victim.returncode == 0, \
                 "a worker that dies alone is started again: the run still finishes"
+            assert phase == CRAWL or victim.returncode != 0, f"the kill {aim} came after the run had finished"
             run_dirs = sorted(out.glob("2*"))
             assert len(run_dirs) == 1, f"one run folder, not {run_dirs}"
             assert unit_csvs(run_dirs[0]) == expected

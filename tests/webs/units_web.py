@@ -4,7 +4,8 @@ sessions are compared with an uninterrupted crawl's.
 
 Each unit has a home page, a disclosure column with two articles and three paginated list
 sections, item pages with metadata and an attachment (some attachments missing: broken links;
-one always busy: 503), and links into the next unit's column (so that workers of a sharded run share link checks).
+one always busy: 503 with Retry-After: 0, so that its retries and its confirmation cost no back-off),
+and links into the next unit's column (so that workers of a sharded run share link checks).
 Every answer waits `delay` seconds, so that a crawl lasts long enough to be killed midway.
 """
 from __future__ import annotations
@@ -118,6 +119,8 @@ class UnitsWeb:
                     self.send_response(503 if self.path == BUSY_PATH else 404 if body is None else 200)
                     body = NOT_FOUND if body is None else body
                     self.send_header("Content-Type", content_type)
+                    if self.path == BUSY_PATH:
+                        self.send_header("Retry-After", "0")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     if with_body:
