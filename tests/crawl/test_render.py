@@ -12,10 +12,10 @@ import pytest
 
 from functools import partial
 
-from crawler.demo.dns_server import DNSServer
 from crawler.demo.network import cookie_reload_firewall, jiasule_firewall, ruishu_firewall
 from crawler.crawl.render import CHALLENGE_LOADS, RenderUnavailable, chromium_executable, resolver_rules
 from tests.webs.firewalled import firewalled
+from tests.webs.name_servers import loopback_name_servers
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST_NAME = "render.customs-demo.test"  # known only to the test's name server
@@ -99,7 +99,7 @@ def test_render_passes_the_challenge_and_the_crawl_goes_on(site, tmp_path):
 
 @needs_chromium
 def test_render_reaches_hosts_only_the_crawls_name_server_knows(site, tmp_path):
-    with DNSServer({HOST_NAME: [("A", "127.0.0.1")]}) as dns:
+    with loopback_name_servers({HOST_NAME: [("A", "127.0.0.1")]}) as [dns]:
         base = f"http://{HOST_NAME}:{site.server_port}"
         findings = check(f"{base}/", tmp_path, "--render", "--nameserver", dns.address)
     assert site_findings(findings) == [("broken_link", f"{base}/old.html")]
@@ -189,13 +189,8 @@ def test_missing_chromium_is_one_clear_error():
 
 
 def test_render_without_chromium_is_one_line_and_exit_2(tmp_path):
-    import os
-    import subprocess
-    import sys
-
     env = {**os.environ, "PATH": os.path.dirname(sys.executable)}  # no chromium on this PATH
     result = subprocess.run([sys.executable, "-m", "crawler", "check", "http://127.0.0.1:9/", "--render",
-                             "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                             "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60, cwd=ROOT)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "Chromium" in result.stderr

@@ -16,7 +16,7 @@ import pytest
 from crawler.probe.dns import NameserverUnreachable, make_resolver, parse_nameserver
 from crawler.probe.ipv6 import BODY_LIMIT, IPv6Target, check_ipv6, fetch
 from tests.checks.test_ipv6 import checks_of, volatile_page
-from crawler.demo.dns_server import DNSServer
+from tests.webs.name_servers import loopback_name_servers
 
 HOME = "http://www.example-customs.test/"
 
@@ -189,12 +189,8 @@ DNS_TIMEOUT = 1.0
 def dns_servers():
     """The demo name server on 127.0.0.1 (the resolver's) and on ::1 (the zones' NS over IPv6)."""
     silent = [f"slow{i}.{Z}" for i in ("", *range(5))]
-    servers = [DNSServer(RECORDS, servfail=[f"servfail.{Z}"], no_answer=silent).start()]
-    if not NO_IPV6:
-        servers.append(DNSServer(RECORDS, host="::1").start())
-    yield servers
-    for server in servers:
-        server.stop()
+    with loopback_name_servers(RECORDS, ipv6=True, servfail=[f"servfail.{Z}"], no_answer=silent) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")
