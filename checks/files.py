@@ -2,19 +2,30 @@
 read by other processes (a browser, Excel, a crawl) while they are being rewritten."""
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """`data` (text as UTF-8) into `path` through a temporary file in the same folder, renamed over
-    it: a reader sees the old file or the new one, never a part, even when the writer dies."""
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to write `path` through, as it is produced: a temporary file in the same folder,
+    renamed over `path` when the block ends, removed when it raises. A reader sees the old file or
+    the new one, never a part, even when the writer dies."""
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         with open(temporary, "xb") as file:  # exclusive: two writers never share a temporary file
-            file.write(data.encode("utf-8") if isinstance(data, str) else data)
+            yield file
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """`data` (text as UTF-8) into `path`, whole or not at all (atomic_file)."""
+    with atomic_file(path) as file:
+        file.write(data.encode("utf-8") if isinstance(data, str) else data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -206,51 +206,55 @@ class CarriedLink:
     link: Link
 
 
+def by_target(carried: Iterable[CarriedLink], result_of: Callable[[str], FetchResult | None]
+              ) -> list[tuple[FetchResult | None, list[CarriedLink]]]:
+    """(result, links) per target URL, for links held in page order rather than by target."""
+    grouped: dict[str, list[CarriedLink]] = defaultdict(list)
+    for item in carried:
+        grouped[item.link.url].append(item)
+    return [(result_of(url), items) for url, items in grouped.items()]
+
+
 def link_findings(
     unit_id: str,
-    carried: Iterable[CarriedLink],
-    result_of: Callable[[str], FetchResult | None],
+    targets: Iterable[tuple[FetchResult | None, Sequence[CarriedLink]]],
     baseline_of: Callable[[str], FetchResult | None],
     public_site: bool,
     wrong_link: Callable[[Link, FetchResult], str | None] = lambda link, result: None,
 ) -> list[Finding]:
     """Findings for every (page, target) pair of a unit; challenged targets grouped per host and section.
 
-    `wrong_link` judges a working page link against what its text promises (checks.wrong_link).
+    `targets`: each checked target's result (None: never fetched) with the links that carry it, so
+    that a target is judged once and its findings share one evidence. `wrong_link` judges a working
+    page link against what its text promises (checks.wrong_link).
     """
     findings: list[Finding] = []
     blocked: dict[tuple[str, str], list[tuple[CarriedLink, FetchResult]]] = defaultdict(list)
-
-    # the verdict depends on the target, not on the page: judged once per target (they come grouped)
-    @lru_cache(maxsize=64)
-    def verdict_on(url: str, kind: str) -> Verdict | None:
-        return classify_link(Link(url, "", "", kind), result_of(url), baseline_of(host_of(url)), public_site)
-
-    for item in carried:
-        result = result_of(item.link.url)
+    for result, links in targets:
         if result is None:
             continue
-        verdict = verdict_on(item.link.url, item.link.kind)
-        if verdict is None and item.link.kind == PAGE:
-            detail = wrong_link(item.link, result)
-            verdict = Verdict("wrong_link", detail) if detail else None
-        if verdict is None:
-            continue
-        if verdict.check == "link_blocked":
-            blocked[(host_of(item.link.url), item.section)].append((item, result))
-            continue
-        findings.append(
-            Finding(
-                unit_id=unit_id,
-                check=verdict.check,
-                page_url=item.page_url,
-                detail=verdict.detail,
-                target_url=item.link.url,
-                link_text=item.link.text,
-                http_status=result.status,
-                evidence=result.evidence(),
-            )
-        )
+        verdicts: dict[tuple[str, str], Verdict | None] = {}  # the target's verdict per spelling and kind
+        promises: dict[tuple[str, str], str | None] = {}  # wrong_link per spelling and link text
+        evidence = result.evidence()
+        for item in links:
+            link = item.link
+            if (link.url, link.kind) not in verdicts:
+                verdicts[link.url, link.kind] = classify_link(
+                    Link(link.url, "", "", link.kind), result, baseline_of(host_of(link.url)), public_site)
+            verdict = verdicts[link.url, link.kind]
+            if verdict is None and link.kind == PAGE:
+                if (link.url, link.text) not in promises:
+                    promises[link.url, link.text] = wrong_link(link, result)
+                detail = promises[link.url, link.text]
+                verdict = Verdict("wrong_link", detail) if detail else None
+            if verdict is None:
+                continue
+            if verdict.check == "link_blocked":
+                blocked[(host_of(link.url), item.section)].append((item, result))
+                continue
+            findings.append(Finding(unit_id=unit_id, check=verdict.check, page_url=item.page_url,
+                                    detail=verdict.detail, target_url=link.url, link_text=link.text,
+                                    http_status=result.status, evidence=evidence))
     for (host, section), items in blocked.items():
         findings.append(blocked_finding(unit_id, host, section, items))
     return findings

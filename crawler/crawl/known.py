@@ -7,9 +7,10 @@ over from here (docs/nightly.md). Spot checks never read or write it.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +30,10 @@ CREATE INDEX IF NOT EXISTS links_page ON links (unit_id, page_key);
 CREATE INDEX IF NOT EXISTS links_key ON links (unit_id, key);
 CREATE INDEX IF NOT EXISTS targets_age ON targets (verified_on, key);
 """
+# The unit's known pages and the targets they link (?1: the unit): the rows of its share of the known web.
+UNIT_KEYS = ("SELECT t.key, t.verified_on, t.failed, COALESCE(p.listing, 0) AS listing FROM targets t"
+             " LEFT JOIN pages p ON p.unit_id = ?1 AND p.key = t.key"
+             " WHERE p.key IS NOT NULL OR t.key IN (SELECT key FROM links WHERE unit_id = ?1)")
 
 
 @dataclass(frozen=True)
@@ -92,21 +97,31 @@ class KnownWeb:
         return KnownPage(row[0], json.loads(row[1]), links, result)
 
     # --- the night's plan -----------------------------------------------------------------
-    def unit_keys(self, unit_id: str) -> list[tuple[str, str, bool, bool]]:
+    def unit_keys(self, unit_id: str) -> Iterator[tuple[str, str, bool, bool]]:
         """(key, verified_on, failed, listing) of the unit's known pages and the targets they link."""
-        rows = self.db.execute(
-            "SELECT t.key, t.verified_on, t.failed, COALESCE(p.listing, 0) FROM targets t"
-            " LEFT JOIN pages p ON p.unit_id = ?1 AND p.key = t.key"
-            " WHERE p.key IS NOT NULL OR t.key IN (SELECT key FROM links WHERE unit_id = ?1)",
-            (unit_id,))
-        return [(key, verified_on, bool(failed), bool(listing)) for key, verified_on, failed, listing in rows]
+        rows = self.db.execute(f"SELECT key, verified_on, failed, listing FROM ({UNIT_KEYS})", (unit_id,))
+        for key, verified_on, failed, listing in rows:
+            yield key, verified_on, bool(failed), bool(listing)
 
-    def coverage(self, unit_id: str, verified: set[str], today: date, verify_within: int) -> Coverage:
-        rows = self.unit_keys(unit_id)
+    @contextlib.contextmanager
+    def beside(self, night_store: Path):
+        """The night's run store attached as `night`, so that what tonight fetched is compared in SQL,
+        never gathered into sets."""
+        self.db.execute("ATTACH DATABASE ? AS night", (str(night_store),))
+        try:
+            yield self
+        finally:
+            self.db.execute("DETACH DATABASE night")
+
+    def coverage(self, unit_id: str, today: date, verify_within: int) -> Coverage:
+        """How much of the unit's known web the attached night fetched, and what is overdue."""
         oldest_allowed = (today - timedelta(days=verify_within - 1)).isoformat()
-        overdue = sum(1 for key, verified_on, _failed, _listing in rows
-                      if key not in verified and verified_on < oldest_allowed)
-        return Coverage(len(rows), sum(1 for row in rows if row[0] in verified), overdue)
+        known, verified, overdue = self.db.execute(
+            "SELECT COUNT(*), TOTAL(fresh), TOTAL(NOT fresh AND verified_on < ?2) FROM ("
+            " SELECT verified_on, key IN (SELECT url FROM night.results)"
+            " AND key NOT IN (SELECT url FROM night.carried) AS fresh"
+            f" FROM ({UNIT_KEYS}))", (unit_id, oldest_allowed)).fetchone()
+        return Coverage(known, int(verified), int(overdue))
 
     # --- written after a finished night ---------------------------------------------------
     def absorb(self, night: date, results: Iterable[tuple[str, FetchResult]],
@@ -128,13 +143,12 @@ class KnownWeb:
                                     ((unit_id, key, link_key, link.url, link.text, link.tag, link.kind)
                                      for link_key, link in links))
 
-    def forget_unseen(self, unit_id: str, seen: set[str]) -> None:
-        """Pages of the unit that tonight's complete crawl no longer reached leave the known web."""
-        gone = [key for (key,) in self.db.execute("SELECT key FROM pages WHERE unit_id = ?", (unit_id,))
-                if key not in seen]
+    def forget_unseen(self, unit_id: str) -> None:
+        """Pages of the unit that the attached night's complete crawl no longer reached leave the known web."""
+        gone = "unit_id = ?1 AND key NOT IN (SELECT key FROM night.pages WHERE unit_id = ?1)"
         with self.db:
-            for key in gone:
-                self.db.execute("DELETE FROM pages WHERE unit_id = ? AND key = ?", (unit_id, key))
-                self.db.execute("DELETE FROM links WHERE unit_id = ? AND page_key = ?", (unit_id, key))
+            self.db.execute(f"DELETE FROM links WHERE page_key IN (SELECT key FROM pages WHERE {gone}) AND unit_id = ?1",
+                            (unit_id,))
+            self.db.execute(f"DELETE FROM pages WHERE {gone}", (unit_id,))
             self.db.execute("DELETE FROM targets WHERE key NOT IN (SELECT key FROM pages)"
                             " AND key NOT IN (SELECT key FROM links)")

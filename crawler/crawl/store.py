@@ -7,11 +7,13 @@ the crawl.
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from scrapy.exceptions import CloseSpider
@@ -193,28 +195,21 @@ class RunStore:
         row = self.db.execute("SELECT data FROM baselines WHERE host = ?", (host,)).fetchone()
         return _decode(row[0]) if row else None
 
-    def carried_links(self, unit_id: str) -> Iterator[CarriedLink]:
-        """Every distinct (page, target) pair of the unit, with the link as the page has it.
-
-        By target: the pairs of one target come together, so its result is read once."""
+    def link_targets(self, unit_id: str) -> Iterator[tuple[str, FetchResult | None, list[CarriedLink]]]:
+        """Each distinct target the unit's pages link, by key: its result and every distinct (page,
+        link as written) pair carrying it. One pass over the links in target order, so that the
+        assessment reads each result once and holds one target's links at a time."""
         rows = self.db.execute(
-            "SELECT page_url, MIN(section), url, MAX(text), MIN(tag), MIN(kind) FROM edges WHERE unit_id = ?"
-            " GROUP BY url, page_url ORDER BY url, page_url",
-            (unit_id,),
-        )
-        for page_url, section, url, text, tag, kind in rows:
-            yield CarriedLink(page_url, section, Link(url, text, tag, kind))
-
-    def failed_or_noted_targets(self, unit_id: str) -> list[tuple[str, FetchResult]]:
-        """(url, result) of the unit's distinct link targets whose check failed or carries a note."""
-        rows = self.db.execute(
-            "SELECT e.url, r.data FROM (SELECT DISTINCT url, key FROM edges WHERE unit_id = ?) e"
-            " JOIN results r ON r.url = e.key"
-            " WHERE COALESCE(json_extract(r.data, '$.error_kind'), '') != '' OR json_array_length(r.data, '$.notes') > 0"
-            " ORDER BY e.url",
-            (unit_id,),
-        )
-        return [(url, _decode(data)) for url, data in rows.fetchall()]
+            "SELECT key, page_url, section, url, text, tag, kind FROM edges WHERE unit_id = ? ORDER BY key", (unit_id,))
+        for key, group in itertools.groupby(rows, key=itemgetter(0)):
+            pairs: dict[tuple[str, str], CarriedLink] = {}
+            for _key, page_url, section, url, text, tag, kind in group:
+                seen = pairs.get((url, page_url))
+                if seen is not None:  # linked twice from one page: one pair, its fullest words
+                    section, text = min(section, seen.section), max(text, seen.link.text)
+                    tag, kind = min(tag, seen.link.tag), min(kind, seen.link.kind)
+                pairs[url, page_url] = CarriedLink(page_url, section, Link(url, text, tag, kind))
+            yield key, self.result(key), [pairs[pair] for pair in sorted(pairs)]
 
     def carried_keys(self) -> set[str]:
         return {key for (key,) in self.db.execute("SELECT url FROM carried")}
@@ -222,38 +217,31 @@ class RunStore:
     def fetched_results(self) -> Iterator[tuple[str, FetchResult]]:
         """(key, result) of every URL fetched tonight (not carried over)."""
         rows = self.db.execute("SELECT url, data FROM results WHERE url NOT IN (SELECT url FROM carried)")
-        for key, data in rows.fetchall():
+        for key, data in rows:
             yield key, _decode(data)
 
     def fetched_pages(self) -> Iterator[tuple[str, str, str, str, dict, list[tuple[str, Link]]]]:
         """(unit id, key, url, role, facts, [(key, link)]) of every page crawled from a fresh answer tonight."""
         rows = self.db.execute(
             "SELECT unit_id, key, url, role, facts FROM pages WHERE key NOT IN (SELECT url FROM carried)"
-            " AND role != 'over_cap' ORDER BY rowid").fetchall()
+            " AND role != 'over_cap' ORDER BY rowid")
         for unit_id, key, url, role, facts in rows:
             links = self.db.execute(
                 "SELECT key, url, text, tag, kind FROM edges WHERE unit_id = ? AND page_url = ? ORDER BY rowid",
                 (unit_id, url)).fetchall()
             yield unit_id, key, url, role, json.loads(facts), [(row[0], Link(*row[1:])) for row in links]
 
-    def page_keys(self, unit_id: str) -> set[str]:
-        """Keys of every page of the unit tonight's report stands on, fetched or carried over."""
-        return {key for (key,) in self.db.execute("SELECT key FROM pages WHERE unit_id = ?", (unit_id,))}
-
-    def verified_pages(self, unit_id: str) -> set[str]:
-        """URLs of the unit's pages crawled from a fresh answer tonight (not carried over, not only
+    def page_verified(self, unit_id: str, url: str) -> bool:
+        """Whether the unit's page was crawled from a fresh answer tonight (not carried over, not only
         link-checked past the page cap): where a finding on the page can be seen gone."""
-        rows = self.db.execute(
-            "SELECT url FROM pages WHERE unit_id = ? AND role != 'over_cap' AND key NOT IN (SELECT url FROM carried)",
-            (unit_id,))
-        return {url for (url,) in rows}
+        return self.db.execute(
+            "SELECT 1 FROM pages WHERE unit_id = ? AND url = ? AND role != 'over_cap'"
+            " AND key NOT IN (SELECT url FROM carried)", (unit_id, url)).fetchone() is not None
 
-    def verified_targets(self, unit_id: str) -> set[str]:
-        """The unit's link targets (as its pages write them) fetched tonight: where a fixed link shows."""
-        rows = self.db.execute(
-            "SELECT DISTINCT url FROM edges WHERE unit_id = ? AND key IN (SELECT url FROM results)"
-            " AND key NOT IN (SELECT url FROM carried)", (unit_id,))
-        return {url for (url,) in rows}
+    def fetched(self, key: str) -> bool:
+        """Whether the URL was fetched tonight (not carried over): where a fixed link shows."""
+        return self.db.execute("SELECT 1 FROM results WHERE url = ?1 AND ?1 NOT IN (SELECT url FROM carried)",
+                               (key,)).fetchone() is not None
 
     def result_keys(self) -> list[str]:
         return [key for (key,) in self.db.execute("SELECT url FROM results")]
@@ -283,20 +271,16 @@ class RunStore:
         rows = self.db.execute("SELECT DISTINCT url FROM edges WHERE unit_id = ? AND kind != ?", (unit_id, MALFORMED))
         return {host_of(url) for (url,) in rows}
 
-    def links_checked(self, unit_id: str) -> int:
-        row = self.db.execute(
-            "SELECT COUNT(DISTINCT e.key) FROM edges e JOIN results r ON r.url = e.key WHERE e.unit_id = ?",
-            (unit_id,),
-        ).fetchone()
-        return row[0]
-
-    def pages(self, unit_id: str) -> list[StoredPage]:
-        """The unit's crawled pages (not those over its page cap), by depth."""
+    def pages(self, unit_id: str, with_fact: str | None = None) -> Iterator[StoredPage]:
+        """The unit's crawled pages (not those over its page cap), by depth, read as they are used;
+        `with_fact`: only the pages whose facts hold it (a list, a column)."""
+        having = " AND json_type(facts, '$.' || ?2) IS NOT NULL" if with_fact else ""
         rows = self.db.execute(
-            f"SELECT {PAGE_COLUMNS} FROM pages WHERE unit_id = ? AND role != 'over_cap' ORDER BY depth, url",
-            (unit_id,),
+            f"SELECT {PAGE_COLUMNS} FROM pages WHERE unit_id = ?1 AND role != 'over_cap'{having} ORDER BY depth, url",
+            (unit_id, with_fact) if with_fact else (unit_id,),
         )
-        return [StoredPage.from_row(row) for row in rows.fetchall()]
+        for row in rows:
+            yield StoredPage.from_row(row)
 
     def unit(self, unit_id: str) -> dict:
         row = self.db.execute("SELECT data FROM units WHERE unit_id = ?", (unit_id,)).fetchone()

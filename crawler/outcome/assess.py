@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from checks.crawl_checks import (crawl_limit_finding, hidden_by_limits, limit_stats, site_findings, undecodable_note,
                                  unlinked_pages_line, unreached_unlinked_pages)
@@ -12,7 +13,7 @@ from checks.facts import FetchResult
 from checks.findings import Finding
 from checks.hosts import host_of
 from checks.ipv6 import IPv6Report
-from checks.link_checks import link_findings
+from checks.link_checks import CarriedLink, link_findings
 from checks.metadata import metadata_findings
 from checks.rules import Rules
 from checks.sections import ListItem, SectionFacts, section_findings
@@ -42,10 +43,40 @@ class Context:
     unit_hosts: dict[str, str]  # host[:port] of every unit's home -> unit name (wrong_link)
 
 
+class TargetTally:
+    """What the one pass over a unit's link targets counts beside the findings: the targets checked,
+    and those whose check failed or carries a note (what the limit statistics read; plain successes
+    are left out, so memory stays small)."""
+
+    def __init__(self):
+        self.checked = 0
+        self.noted: list[tuple[str, FetchResult]] = []
+
+    def count(self, targets: Iterable[tuple[str, FetchResult | None, list[CarriedLink]]]
+              ) -> Iterator[tuple[FetchResult | None, list[CarriedLink]]]:
+        for _key, result, links in targets:
+            if result is not None:
+                self.checked += 1
+                if result.error_kind or result.notes:
+                    self.noted += [(url, result) for url in sorted({item.link.url for item in links})]
+            yield result, links
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A set's `in`, answered by a query: the run store's URLs stay on disk."""
+
+    contains: Callable[[str], bool]
+
+    def __contains__(self, url: object) -> bool:
+        return isinstance(url, str) and self.contains(url)
+
+
 def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report | None = None,
                 budget_note: str | None = None) -> UnitReport:
     """The unit's findings from the store's facts; `budget_note` when the night's request budget
-    could not hold even the share verified every night."""
+    could not hold even the share verified every night. The report's verified pages and targets
+    ask the store: it stays open while the history reads them."""
     stats = store.unit(unit.id)
     home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
     if home is not None and home.final_url:
@@ -54,35 +85,31 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
     findings = site_findings(unit.id, unit.url, home, stats.get("column_url"), column, scope == "disclosure")
     reachable = not any(f.check == "site_unreachable" and f.page_url == unit.url for f in findings)
     blocked = any(f.check == "link_blocked" for f in findings)
-    pages = store.pages(unit.id)
     if scope == "disclosure" and home is not None and not findings:
-        findings += disclosure_findings(unit, stats, pages, context)
+        findings += disclosure_findings(unit, stats, store, context)
     own_host = host_of(unit.url)
     others = {host: name for host, name in context.unit_hosts.items() if host != own_host}
-    # carried links come grouped by target: small caches read each result and judge each text once
-    result_of = lru_cache(maxsize=64)(lambda url: store.result(canonical_url(url)))
-    wrong_link = lru_cache(maxsize=256)(
-        lambda text, url: wrong_link_detail(text, own_host, result_of(url), others, unit.name, context.rules))
+    tally = TargetTally()
     findings += link_findings(
         unit.id,
-        store.carried_links(unit.id),
-        result_of,
+        tally.count(store.link_targets(unit.id)),
         lru_cache(maxsize=64)(store.baseline),
         public_site=bool(stats.get("public")),
-        wrong_link=lambda link, result: wrong_link(link.text, link.url),
+        wrong_link=lambda link, result: wrong_link_detail(link.text, own_host, result, others, unit.name, context.rules),
     )
     if ipv6 is not None:
         findings += ipv6.findings(unit.id, unit.url)
         stats["ipv6_verdict"] = ipv6.verdict
         stats["ipv6_link_share"] = ipv6.link_share
-    targets = unit_targets(store, unit, home, column)
+    targets = unit_targets(unit, home, column, tally.noted)
     limits = [budget_note] if budget_note else []
     if stats.get("pages_over_cap"):
         limits.append(f"达到页面上限 max_pages={unit.max_pages}，{stats['pages_over_cap']} 个页面只检查了链接、未抓取其内容")
     if stats.get("close_reason") in DEADLINE_REASONS:
         limits.append(DEADLINE_REASONS[stats["close_reason"]])
     limits += hidden_by_limits(targets, settings.DOWNLOAD_MAXSIZE, settings.URLLENGTH_LIMIT)
-    unreached = unreached_unlinked_pages([(url, result_of(url)) for url in stats.get("unlinked_list_pages", [])])
+    unreached = unreached_unlinked_pages([(url, store.result(canonical_url(url)))
+                                          for url in stats.get("unlinked_list_pages", [])])
     if unreached:
         limits.append(unlinked_pages_line(unreached))
     stats["limits"] = limit_stats(targets)
@@ -108,41 +135,41 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         unit=unit,
         findings=findings,
         pages_crawled=stats.get("pages_crawled", 0),
-        links_checked=store.links_checked(unit.id),
+        links_checked=tally.checked,
         crawl_complete=reachable and not blocked and not limits,
         crawl_notes="；".join(notes),
         reachable=reachable,
         stats=stats,
-        verified_pages=store.verified_pages(unit.id) | ({unit.url} if reachable else set()),
-        verified_targets=store.verified_targets(unit.id),
+        verified_pages=Lookup(lambda url: (url == unit.url and reachable) or store.page_verified(unit.id, url)),
+        verified_targets=Lookup(lambda url: store.fetched(canonical_url(url))),
     )
 
 
-def unit_targets(store: RunStore, unit: Unit, home: FetchResult | None,
-                 column: FetchResult | None) -> list[tuple[str, FetchResult]]:
-    """(url, result) of the unit's home, column and distinct targets that failed or carry a note:
-    what the limit statistics read. Plain successes are left out, so memory stays small."""
+def unit_targets(unit: Unit, home: FetchResult | None, column: FetchResult | None,
+                 noted: list[tuple[str, FetchResult]]) -> list[tuple[str, FetchResult]]:
+    """(url, result) of the unit's home, column and distinct targets that failed or carry a note."""
     targets = {unit.url: home} if home else {}
     if column is not None:
         targets[column.url] = column
-    for url, result in store.failed_or_noted_targets(unit.id):
+    for url, result in noted:
         targets.setdefault(url, result)
     return list(targets.items())
 
 
-def disclosure_findings(unit: Unit, stats: dict, pages: list[StoredPage], context: Context) -> list[Finding]:
-    """Sections of the column, metadata of its items, regulation texts on its pages."""
+def disclosure_findings(unit: Unit, stats: dict, store: RunStore, context: Context) -> list[Finding]:
+    """Sections of the column, metadata of its items, regulation texts on its pages: the column and
+    the lists read first, then every page once, as the store gives them."""
     findings: list[Finding] = []
-    column_facts = column_facts_of(pages)
+    column_facts = column_facts_of(list(store.pages(unit.id, with_fact="column")))
     column_url = stats.get("column_url")
     if column_url is None:
         return section_findings(unit.id, None, {}, context.today, context.rules, home_url=unit.url)
     navigation: set[str] = set()
     if column_facts is not None:
-        sections, navigation = gather_sections(column_facts["sections"], pages)
+        sections, navigation = gather_sections(column_facts["sections"], list(store.pages(unit.id, with_fact="list")))
         findings += section_findings(unit.id, column_url, sections, context.today, context.rules,
                                      column_link_texts=column_facts["link_texts"], home_url=unit.url)
-    for page in pages:
+    for page in store.pages(unit.id):
         facts = page.facts
         if "metadata" in facts and canonical_url(page.url) not in navigation:
             findings += metadata_findings(unit.id, page.url, facts.get("title", ""), facts["metadata"], context.rules,

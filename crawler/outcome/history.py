@@ -18,6 +18,7 @@ import json
 import re
 import sqlite3
 from collections import Counter, defaultdict
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -163,8 +164,8 @@ class History:
         ).fetchall()
 
     def record_unit(
-        self, run_id: str, today: date, unit_id: str, findings: list[Finding], complete: bool, verified_pages: set[str],
-        verified_targets: set[str] = frozenset(),
+        self, run_id: str, today: date, unit_id: str, findings: list[Finding], complete: bool,
+        verified_pages: Container[str], verified_targets: Container[str] = frozenset(),
     ) -> tuple[list[Seen], list[Resolved]]:
         """Store this run's findings of a unit; return them with their history, and what was fixed."""
         day = today.isoformat()
@@ -207,8 +208,8 @@ class History:
             "SELECT 1 FROM run_findings WHERE fingerprint = ? AND run_id < ? LIMIT 1", (print_, run_id)
         ).fetchone() is not None
 
-    def _resolve(self, unit_id: str, current: set[str], complete: bool, verified_pages: set[str],
-                 verified_targets: set[str], day: str) -> list[Resolved]:
+    def _resolve(self, unit_id: str, current: set[str], complete: bool, verified_pages: Container[str],
+                 verified_targets: Container[str], day: str) -> list[Resolved]:
         """Open findings of the unit that this complete crawl no longer sees on a page it crawled again."""
         if not complete:
             return []
@@ -220,7 +221,7 @@ class History:
         resolved = []
         for print_, check, page_url, target_url, detail, first_seen in rows:
             # gone, and seen gone: its page or its target was fetched again in this run
-            if print_ in current or not (page_url in verified_pages or target_url in verified_targets):
+            if print_ in current or not (page_url in verified_pages or (target_url and target_url in verified_targets)):
                 continue
             self.db.execute("UPDATE findings SET resolved_on = ? WHERE fingerprint = ?", (day, print_))
             last = self._last_reported(print_) or Finding(unit_id, check, page_url, detail, target_url=target_url)

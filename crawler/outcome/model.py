@@ -2,6 +2,7 @@
 types, below all three, acting on nothing."""
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from checks.findings import Finding
@@ -71,7 +72,9 @@ class UnitReport:
     crawl_notes: str
     reachable: bool
     stats: dict = field(default_factory=dict)
-    verified_pages: set[str] = field(default_factory=set)  # crawled from a fresh answer in this run
-    verified_targets: set[str] = field(default_factory=set)  # link targets fetched in this run
+    # `url in verified_pages`: crawled from a fresh answer in this run; `url in verified_targets`:
+    # fetched in this run (a set, or the run store asked URL by URL)
+    verified_pages: Container[str] = field(default_factory=set)
+    verified_targets: Container[str] = field(default_factory=set)
     rows: list[Seen] = field(default_factory=list)
     resolved: list[Resolved] = field(default_factory=list)

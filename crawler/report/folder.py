@@ -7,12 +7,13 @@ the same files from the history.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from checks.files import write_atomic
+from checks.files import atomic_file, write_atomic
 from crawler.outcome.model import TrendPoint, UnitReport
 from crawler.report.csv import accepted_csv, resolved_csv, summary_csv, unit_csv
 from crawler.report.html import index_html
@@ -22,21 +23,27 @@ def write_run_folder(run_dir: Path, reports: list[UnitReport], run_info: dict,
                      trend: Sequence[TrendPoint] = (), make_latest: bool = True, workbook: bool = True) -> None:
     """Write every report file of the run; `make_latest` points OUT/latest at it.
 
-    `workbook`: findings.xlsx too. Spot checks, read in the terminal, go without: pandas and
-    openpyxl cost a second and some 50 MB, more than the crawl of a large site keeps.
+    `workbook`: findings.xlsx too. Spot checks, read in the terminal, go without: openpyxl costs
+    a second. Every file is written as it is produced, never held whole.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     for report in reports:
-        write_atomic(run_dir / f"{report.unit.id}.csv", unit_csv(report))
-    write_atomic(run_dir / "resolved.csv", resolved_csv(reports))
-    write_atomic(run_dir / "accepted.csv", accepted_csv(reports))
-    write_atomic(run_dir / "summary.csv", summary_csv(reports))
+        with atomic_file(run_dir / f"{report.unit.id}.csv") as file:
+            unit_csv(file, report)
+    for name, writer in (("resolved.csv", resolved_csv), ("accepted.csv", accepted_csv), ("summary.csv", summary_csv)):
+        with atomic_file(run_dir / name) as file:
+            writer(file, reports)
     write_atomic(run_dir / "run.json", json.dumps(run_info, ensure_ascii=False, indent=2).encode("utf-8"))
-    write_atomic(run_dir / "index.html", index_html(reports, run_info, trend).encode("utf-8"))
+    with atomic_file(run_dir / "index.html") as file:
+        text = io.TextIOWrapper(file, encoding="utf-8")
+        text.writelines(index_html(reports, run_info, trend))
+        text.flush()
+        text.detach()
     if workbook:
-        from crawler.report.xlsx import findings_xlsx  # loads pandas and openpyxl: only for a workbook
+        from crawler.report.xlsx import findings_xlsx  # loads openpyxl: only for a workbook
 
-        write_atomic(run_dir / "findings.xlsx", findings_xlsx(reports))
+        with atomic_file(run_dir / "findings.xlsx") as file:
+            findings_xlsx(file, reports)
     if make_latest:
         point_latest(run_dir)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from checks.findings import CATALOG, SEVERITY_NAMES, SEVERITY_RANK, Finding
 from checks.ipv6 import VERDICT_NAMES
@@ -76,7 +76,8 @@ def severity_counts(report: UnitReport) -> Counter:
     return Counter(row.finding.info.severity for row in open_rows(report))
 
 
-def index_html(reports: list[UnitReport], run_info: dict, trend: Sequence[TrendPoint] = ()) -> str:
+def index_html(reports: list[UnitReport], run_info: dict, trend: Sequence[TrendPoint] = ()) -> Iterator[str]:
+    """index.html in parts, as they are written: the findings of a large unit are never one text."""
     ranked = sorted(reports, key=lambda r: (-len(open_rows(r)), r.unit.id))
     severities = Counter()
     for report in reports:
@@ -93,7 +94,7 @@ def index_html(reports: list[UnitReport], run_info: dict, trend: Sequence[TrendP
         (f"{verdicts['pass']}/{len(reports)}", "IPv6 通过"),
     ]
     run_id = esc(run_info.get("run_id", ""))
-    return f"""<!DOCTYPE html>
+    yield f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="referrer" content="no-referrer">
@@ -115,7 +116,10 @@ def index_html(reports: list[UnitReport], run_info: dict, trend: Sequence[TrendP
 {check_table(reports)}
 <h2>问题明细</h2>
 <p class="meta">“指纹”用于接受误报或容许的问题：<code>python -m crawler accept 单位代码 指纹 --reason 理由 [--until 日期]</code></p>
-{''.join(unit_section(report) for report in ranked)}
+"""
+    for report in ranked:
+        yield from unit_section(report)
+    yield f"""
 {accepted_section(reports)}
 {resolved_section(reports)}
 </body></html>
@@ -270,18 +274,20 @@ def location_cells(finding: Finding) -> str:
             f"<td>{esc(finding.detail)}</td>")
 
 
-def unit_section(report: UnitReport) -> str:
+def unit_section(report: UnitReport) -> Iterator[str]:
+    """The unit's heading, then its open findings one row at a time."""
     unit_id = esc(report.unit.id)
     rows = open_rows(report)
-    heading = (f'<h3 id="unit-{unit_id}">{esc(report.unit.name)}（{unit_id}）：{len(rows)} 个待整改问题 '
-               f'<a href="{unit_id}.csv">{unit_id}.csv</a></h3>')
+    yield (f'<h3 id="unit-{unit_id}">{esc(report.unit.name)}（{unit_id}）：{len(rows)} 个待整改问题 '
+           f'<a href="{unit_id}.csv">{unit_id}.csv</a></h3>\n')
     if not rows:
-        return heading + '<p class="muted">没有待整改的问题。</p>'
-    body = "".join(
-        f'<tr>{finding_cells(r.finding)}<td class="k">{STATE_NAMES[r.state]}</td>{location_cells(r.finding)}'
-        f'<td class="k">{esc(r.first_seen)}</td><td>{evidence_html(r.finding, r.fingerprint)}</td></tr>'
-        for r in rows)
-    return f"{heading}<table>{FINDING_HEADER}{body}</table>"
+        yield '<p class="muted">没有待整改的问题。</p>\n'
+        return
+    yield f"<table>{FINDING_HEADER}"
+    for r in rows:
+        yield (f'<tr>{finding_cells(r.finding)}<td class="k">{STATE_NAMES[r.state]}</td>{location_cells(r.finding)}'
+               f'<td class="k">{esc(r.first_seen)}</td><td>{evidence_html(r.finding, r.fingerprint)}</td></tr>\n')
+    yield "</table>\n"
 
 
 def accepted_section(reports: list[UnitReport]) -> str:

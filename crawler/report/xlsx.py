@@ -2,14 +2,16 @@
 
 A summary sheet, one sheet per unit (its CSV's rows plus the fingerprint `accept` takes), then
 the resolved and accepted findings; Chinese column headers, filters on, header row frozen.
-Only the report writers import this module: pandas and openpyxl stay off the crawl path.
+Only the report writers import this module: openpyxl stays off the crawl path.
 """
 from __future__ import annotations
 
-import io
 import re
+from collections.abc import Sequence
+from typing import BinaryIO
 
-import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
@@ -34,11 +36,6 @@ URL_COLUMNS = {"问题页面", "链接地址"}
 WIDE_COLUMNS = {"问题说明", "检查说明"}
 
 
-def cell_text(value):
-    """Control characters (in crawled link texts) are not allowed in xlsx: drop them."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
 def sheet_names(reports: list[UnitReport]) -> list[str]:
     names, taken = [], {SUMMARY_SHEET, RESOLVED_SHEET, ACCEPTED_SHEET}
     for report in reports:
@@ -54,39 +51,46 @@ def sheet_names(reports: list[UnitReport]) -> list[str]:
     return names
 
 
-def frame(rows: list[list], headers: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([[cell_text(value) for value in row] for row in rows], columns=headers, dtype=object)
-
-
-def findings_xlsx(reports: list[UnitReport]) -> bytes:
-    sheets = {SUMMARY_SHEET: frame(summary_rows(reports), [COLUMN_NAMES[c] for c in SUMMARY_COLUMNS])}
+def findings_xlsx(file: BinaryIO, reports: list[UnitReport]) -> None:
+    """The workbook into `file`, row by row (openpyxl's write-only mode: memory stays flat however
+    many findings a unit has)."""
+    workbook = Workbook(write_only=True)
+    add_sheet(workbook, SUMMARY_SHEET, [COLUMN_NAMES[c] for c in SUMMARY_COLUMNS], summary_rows(reports))
     for name, report in zip(sheet_names(reports), reports):
-        sheets[name] = frame([finding_row(r.finding, report.unit.name, r.first_seen, r.state) + [r.fingerprint]
-                              for r in open_rows(report)], FINDING_HEADERS)
-    sheets[RESOLVED_SHEET] = frame([finding_row(r.finding, report.unit.name, r.first_seen, "resolved")
-                                    + [r.fingerprint] for report in reports for r in report.resolved],
-                                   FINDING_HEADERS)
-    sheets[ACCEPTED_SHEET] = frame(
-        [finding_row(r.finding, report.unit.name, r.first_seen, r.state)
-         + [r.fingerprint, r.acceptance.reason, r.acceptance.until or "长期"]
-         for report in reports for r in accepted_rows(report)], FINDING_HEADERS + ["接受理由", "有效期至"])
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, data in sheets.items():
-            data.to_excel(writer, sheet_name=name, index=False)
-            format_sheet(writer.sheets[name], list(data.columns))
-    return buffer.getvalue()
+        add_sheet(workbook, name, FINDING_HEADERS, [finding_row(r.finding, report.unit.name, r.first_seen, r.state)
+                                                    + [r.fingerprint] for r in open_rows(report)])
+    add_sheet(workbook, RESOLVED_SHEET, FINDING_HEADERS,
+              [finding_row(r.finding, report.unit.name, r.first_seen, "resolved") + [r.fingerprint]
+               for report in reports for r in report.resolved])
+    add_sheet(workbook, ACCEPTED_SHEET, FINDING_HEADERS + ["接受理由", "有效期至"],
+              [finding_row(r.finding, report.unit.name, r.first_seen, r.state)
+               + [r.fingerprint, r.acceptance.reason, r.acceptance.until or "长期"]
+               for report in reports for r in accepted_rows(report)])
+    workbook.save(file)
 
 
-def format_sheet(sheet, headers: list[str]) -> None:
-    """Filters on every column, header row frozen, readable widths, and no formulas from page text."""
-    sheet.auto_filter.ref = sheet.dimensions
+def add_sheet(workbook: Workbook, name: str, headers: list[str], rows: Sequence[list]) -> None:
+    """A sheet with filters on every column, the header row frozen, readable widths, and page text
+    never turned into a formula."""
+    sheet = workbook.create_sheet(name)
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     for index, header in enumerate(headers, start=1):
         width = 60 if header in URL_COLUMNS else 50 if header in WIDE_COLUMNS else max(10, 2 * len(header) + 4)
         sheet.column_dimensions[get_column_letter(index)].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            # openpyxl stores any text starting with "=" as a formula; crawled text must stay text
-            if cell.data_type == "f":
-                cell.data_type = "s"
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([text_cell(sheet, value) for value in row])
+
+
+def text_cell(sheet, value):
+    """A value as its cell: control characters (in crawled link texts) dropped, as xlsx forbids them;
+    text starting with "=" kept as text, where openpyxl would store a formula."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell

@@ -85,10 +85,11 @@ def end_night(night: Night, store: RunStore, reports: list[UnitReport], today: d
     """Remember what tonight fetched; state per unit how much of its known web is verified and overdue."""
     known = KnownWeb(night.known_path)
     known.absorb(today, store.fetched_results(), store.fetched_pages())
-    fetched = set(store.result_keys()) - store.carried_keys()
-    for report in reports:
-        if report.crawl_complete:  # pages no longer reached leave; an incomplete night proves nothing
-            known.forget_unseen(report.unit.id, store.page_keys(report.unit.id))
-        coverage = known.coverage(report.unit.id, fetched, today, report.unit.verify_within)
-        report.stats["coverage"] = vars(coverage)
+    store.commit()  # what the crawl wrote last is read from the store's file, attached
+    with known.beside(store.path):
+        for report in reports:
+            if report.crawl_complete:  # pages no longer reached leave; an incomplete night proves nothing
+                known.forget_unseen(report.unit.id)
+            coverage = known.coverage(report.unit.id, today, report.unit.verify_within)
+            report.stats["coverage"] = vars(coverage)
     known.close()

@@ -267,7 +267,6 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
                for unit in units]
     if night:
         end_night(night, store, reports, options.today)
-    store.close()
     run_info = {
         "run_id": run_id,
         "start": started.isoformat(timespec="seconds"),
@@ -301,6 +300,7 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         for report in reports:
             report.rows = [Seen(f, fingerprint(f), options.today.isoformat(), "new") for f in report.findings]
         write_run_folder(run_dir, reports, run_info, (), workbook=False)
+    store.close()  # after the history: the reports' verified pages and targets are asked of it
     if history:
         drop_earlier_run_stores(options.out_dir, history, run_dir)
         if options.keep_runs:

@@ -3,7 +3,7 @@ import pytest
 
 from checks.facts import FetchResult, Link
 from checks.hosts import host_of, same_site
-from checks.link_checks import CarriedLink, link_findings
+from checks.link_checks import CarriedLink, by_target, link_findings
 
 
 @pytest.mark.parametrize("url, host", [
@@ -46,6 +46,6 @@ def test_baseline_is_found_for_a_mixed_case_host_with_its_default_port():
     results = {missing: FetchResult(url=missing, status=200, final_url=missing, title="提示",
                                     text=LOST, content_type="text/html")}
     carried = [CarriedLink(page, "首页", Link(missing, "一则通知", "a", "page"))]
-    findings = link_findings("nanjing", carried, results.get, baselines.get, public_site=False)
+    findings = link_findings("nanjing", by_target(carried, results.get), baselines.get, public_site=False)
     assert [f.check for f in findings] == ["soft_404"]
     assert "相似" in findings[0].detail

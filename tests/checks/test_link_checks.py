@@ -12,6 +12,7 @@ from checks.link_checks import (
     classify_link,
     error_page_signal,
     is_private_host,
+    by_target,
     link_findings,
 )
 
@@ -122,7 +123,7 @@ def test_link_findings_one_row_per_page_target_and_blocked_grouped():
     carried += [CarriedLink(pages[0], "通知公告", Link(t, "", "a", PAGE)) for t in blocked_targets]
     results = {target: ok(url=target, status=404)}
     results.update({t: ok(url=t, status=412, challenge="__jsl_clearance") for t in blocked_targets})
-    findings = link_findings("u1", carried, results.get, lambda host: None, public_site=False)
+    findings = link_findings("u1", by_target(carried, results.get), lambda host: None, public_site=False)
     broken = [f for f in findings if f.check == "broken_link"]
     assert sorted(f.page_url for f in broken) == pages
     blocked = [f for f in findings if f.check == "link_blocked"]
@@ -132,7 +133,7 @@ def test_link_findings_one_row_per_page_target_and_blocked_grouped():
 def test_not_broken_links_are_not_in_findings():
     resource = Link("http://a.test/logo.png", "标志", "img", RESOURCE)
     results = {resource.url: FetchResult(url=resource.url, method="GET", status=200, content_type="image/png")}
-    assert link_findings("u", [CarriedLink("http://a.test/", "首页", resource)], results.get, lambda h: None, False) == []
+    assert link_findings("u", by_target([CarriedLink("http://a.test/", "首页", resource)], results.get), lambda h: None, False) == []
 
 
 def test_site_findings():
@@ -165,7 +166,7 @@ def test_a_persisting_429_is_a_rate_limit_not_a_broken_link():
     results = {url: FetchResult(url=url, status=429, final_url=url, attempts=4) for url in limited}
     results[limited[0]].headers = {"Retry-After": "600"}
     carried = [CarriedLink(page, "通知公告", Link(url, "通知", "a", "page")) for url in limited]
-    findings = link_findings("u1", carried, results.get, lambda host: None, public_site=False)
+    findings = link_findings("u1", by_target(carried, results.get), lambda host: None, public_site=False)
     assert [f.check for f in findings] == ["link_blocked"]  # one row for the section, never broken_link
     assert "HTTP 429" in findings[0].detail and "3 个链接未能核验" in findings[0].detail
     assert "重试 3 次" in findings[0].detail

@@ -30,7 +30,7 @@ from checks.crawl_checks import site_findings
 from checks.facts import PAGE, FetchResult, Link
 from checks.findings import Finding
 from checks.firewall import challenge_shape
-from checks.link_checks import CarriedLink, link_findings
+from checks.link_checks import CarriedLink, by_target, link_findings
 from checks.metadata import metadata_findings, parse_metadata
 from checks.regulations import check_regulation_page, default_library_dir, load_library
 from checks.page import parse_html
@@ -317,7 +317,7 @@ def _audit(web: GeneratedWeb, unit_id: str, rendered: bool = False) -> tuple[lis
     others = {urlsplit(u.url).netloc: u.name for u in web.units if u.id != unit.id}
     carried = [CarriedLink(url, section, link) for url, (html, section) in pages.items() for link in _links(url, html)]
     findings += link_findings(
-        unit.id, carried, lambda url: fetcher.get(url)[0],
+        unit.id, by_target(carried, lambda url: fetcher.get(url)[0]),
         # No error baseline per host: the crawler's probe of a host's non-existent path would
         # make the parked domain, which answers every path alike, a soft 404 (see the truth).
         lambda host: None, public_site=False,
