@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crawler.cli.commands import main
 from crawler.outcome.history import History
 from crawler.run.retention import prune_runs, run_started
 from tests.outcome.test_history import small_site  # noqa: F401 (the fixture: a site with two broken links)
@@ -20,6 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
+
+
+def command(capsys, *args: str) -> tuple[int, str]:
+    """A command that crawls nothing (report, accept), run in this process: its exit code and stderr.
+    A crawl needs a process of its own (Scrapy's reactor starts once per process)."""
+    capsys.readouterr()
+    code = main(list(args))
+    return code, capsys.readouterr().err
 
 
 def run(sites: Path, out: Path, today: str, *options: str) -> tuple[Path, str]:
@@ -42,7 +51,7 @@ def sites(small_site, tmp_path):  # noqa: F811
     return root, path
 
 
-def test_accepted_finding_leaves_the_unit_csv_until_it_expires(sites, tmp_path):
+def test_accepted_finding_leaves_the_unit_csv_until_it_expires(sites, tmp_path, capsys):
     root, sites_path = sites
     out = tmp_path / "out"
     first, _ = run(sites_path, out, "2026-03-01")
@@ -51,9 +60,9 @@ def test_accepted_finding_leaves_the_unit_csv_until_it_expires(sites, tmp_path):
     sheet = pd.read_excel(first / "findings.xlsx", sheet_name="demo")
     [print_] = sheet.loc[sheet["链接地址"].str.endswith("lost.html"), "指纹"]
     assert print_ in (first / "index.html").read_text(encoding="utf-8")
-    accepted = cli("accept", "demo", print_[:8], "--reason", "页面已下线，链接保留备查", "--until", "2026-03-02",
-                   "--out", str(out))
-    assert accepted.returncode == 0, accepted.stderr
+    code, stderr = command(capsys, "accept", "demo", print_[:8], "--reason", "页面已下线，链接保留备查",
+                           "--until", "2026-03-02", "--out", str(out))
+    assert code == 0, stderr
 
     (root / "col" / "gone.html").write_text("<title>通知二</title>正文", encoding="utf-8")  # fixed
     second, changes = run(sites_path, out, "2026-03-02", "--since-last")
@@ -71,7 +80,7 @@ def test_accepted_finding_leaves_the_unit_csv_until_it_expires(sites, tmp_path):
     assert broken_targets(third / "accepted.csv") == {}
 
 
-def test_report_rebuilds_a_pruned_run_from_the_history(sites, tmp_path):
+def test_report_rebuilds_a_pruned_run_from_the_history(sites, tmp_path, capsys):
     _, sites_path = sites
     out = tmp_path / "out"
     first, _ = run(sites_path, out, "2026-03-01")
@@ -79,29 +88,30 @@ def test_report_rebuilds_a_pruned_run_from_the_history(sites, tmp_path):
     second, _ = run(sites_path, out, "2026-03-02", "--keep-runs", "1")
     assert not first.exists() and second.exists()  # pruned: only the newest run folder is kept
 
-    result = cli("report", first.name, "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    code, stderr = command(capsys, "report", first.name, "--out", str(out))
+    assert code == 0, stderr
     assert {path.name: path.read_bytes() for path in first.glob("*.csv")} == saved
     assert (first / "index.html").exists() and (first / "findings.xlsx").exists()
     assert (out / "latest").resolve() == second  # an older run re-rendered does not become the latest
 
     again = {path.name: path.read_bytes() for path in second.glob("*.csv")}
-    assert cli("report", "--out", str(out)).returncode == 0  # default: the latest finished run
+    assert command(capsys, "report", "--out", str(out))[0] == 0  # default: the latest finished run
     assert {path.name: path.read_bytes() for path in second.glob("*.csv")} == again
     # the history kept first_seen although the first run's folder was gone
     assert broken_targets(second / "demo.csv")["lost.html"]["first_seen"] == "2026-03-01"
 
 
-def test_unknown_run_or_fingerprint_is_a_one_line_usage_error(sites, tmp_path):
+def test_unknown_run_or_fingerprint_is_a_one_line_usage_error(sites, tmp_path, capsys):
     _, sites_path = sites
     out = tmp_path / "out"
-    assert cli("report", "--out", str(out)).returncode == 2  # no history yet
+    no_history = cli("report", "--out", str(out))  # one in a process of its own: the exit code a shell sees
+    assert no_history.returncode == 2 and no_history.stderr.startswith("error: "), no_history.stderr
     run(sites_path, out, "2026-03-01")
     for args in (("report", "20200101-000000"), ("accept", "demo", "ffffffff", "--reason", "x"),
                  ("accept", "demo", "zz", "--reason", "x")):
-        result = cli(*args, "--out", str(out))
-        assert result.returncode == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        code, stderr = command(capsys, *args, "--out", str(out))
+        assert code == 2 and stderr.startswith("error: ") and "Traceback" not in stderr
+        assert len(stderr.strip().splitlines()) == 1, stderr
 
 
 def test_keep_runs_spares_the_current_the_latest_and_unfinished_runs_and_prunes_the_cache(tmp_path):
