@@ -1,10 +1,12 @@
 """--render: a firewall's JavaScript cookie challenge, without and with headless Chromium."""
+import csv
 import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -138,13 +140,40 @@ def test_render_passes_a_firewall_refusing_automated_browsers_headless(tmp_path)
     assert xvfb_processes() <= before
 
 
+SHAPES = {"ruishu_202": partial(ruishu_firewall, status=202), "jiasule_521": jiasule_firewall,
+          "cookie_wall_200": cookie_reload_firewall}
+
+
+@pytest.fixture(scope="module")
+def shapes_crawl(tmp_path_factory):
+    """One --render run of a site behind each firewall shape, each its own host name (the browser's
+    cookies are a host's): shape -> (its server, its unit's rows). One crawl, one browser, for the three."""
+    base = tmp_path_factory.mktemp("shapes")
+    hosts = {shape: f"{shape.replace('_', '-')}.{HOST_NAME}" for shape in SHAPES}
+    with ExitStack() as stack:
+        [dns] = stack.enter_context(loopback_name_servers({host: [("A", "127.0.0.1")] for host in hosts.values()}))
+        sites = {shape: stack.enter_context(firewalled(make)) for shape, make in SHAPES.items()}
+        urls = {shape: f"http://{hosts[shape]}:{site.server_port}/" for shape, site in sites.items()}
+        units = "".join(f"  - {{id: {shape}, name: 测试海关, url: '{url}'}}\n" for shape, url in urls.items())
+        (base / "sites.yaml").write_text(f"defaults:\n  scope: site\nunits:\n{units}", encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler", "run", "--sites", str(base / "sites.yaml"), "--render", "--workers", "1",
+             "--nameserver", dns.address, "--no-throttle", "--timeout", "5", "--today", "2026-06-15",
+             "--out", str(base / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    run_dir = (base / "out" / "latest").resolve()
+    return {shape: (sites[shape], urls[shape], read_rows(run_dir / f"{shape}.csv")) for shape in SHAPES}
+
+
+def read_rows(path: Path) -> list[dict]:
+    return list(csv.DictReader(path.read_bytes().decode("utf-8-sig").splitlines()))
+
+
 @needs_chromium
-@pytest.mark.parametrize("make", [partial(ruishu_firewall, status=202), jiasule_firewall, cookie_reload_firewall],
-                         ids=["ruishu_202", "jiasule_521", "cookie_wall_200"])
-def test_render_passes_each_shape(make, tmp_path):
-    with firewalled(make) as site:
-        findings = check(site.url, tmp_path, "--render")
-    assert site_findings(findings) == [("broken_link", f"{site.url}old.html")]
+@pytest.mark.parametrize("shape", SHAPES)
+def test_render_passes_each_shape(shapes_crawl, shape):
+    site, url, rows = shapes_crawl[shape]
+    assert site_findings(rows) == [("broken_link", f"{url}old.html")]
     # Scrapy's first request and the browser's first load (a cookie wall's second load is the
     # page, judged by the headers it came with); every later request carried the cookies
     assert site.challenges == 2

@@ -8,10 +8,12 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from crawler.demo import DemoWeb
 from crawler.report.rows import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +37,13 @@ def demo(tmp_path_factory):
     assert result.returncode == 0, result.stdout + result.stderr
     truth = json.loads((out / "demo" / "web" / "truth.json").read_text(encoding="utf-8"))
     return result, (out / "demo" / "latest").resolve(), truth
+
+
+@pytest.fixture(scope="module")
+def demo_web(tmp_path_factory):
+    """The demo web alone, for the spot checks of this module (the demo command starts its own)."""
+    with DemoWeb(tmp_path_factory.mktemp("web"), date.fromisoformat(TODAY)) as web:
+        yield web
 
 
 def found_rows(run_dir: Path, units) -> list[dict]:
@@ -96,16 +105,13 @@ def test_demo_crawl_ends_by_itself_on_the_calendar_trap(demo):
 
 
 @pytest.mark.parametrize("unit_id", [None, "huangpu"])  # huangpu: the 2025 templates, faults only page 5 leads to
-def test_spot_check_of_a_demo_unit(tmp_path, unit_id):
-    from crawler.demo import DemoWeb
-    from datetime import date
-
-    with DemoWeb(tmp_path / "web", date.fromisoformat(TODAY)) as web:
-        units = [f["unit_id"] for f in web.truth["findings"] if f["check"] == "broken_link"]
-        unit_id = unit_id or sorted(units)[0]
-        result = run_cli("check", unit_id, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
-                         "--no-throttle", "--concurrency", "8", "--timeout", str(web.download_timeout),
-                         "--today", TODAY, "--out", str(tmp_path / "out"), "--format", "json")
+def test_spot_check_of_a_demo_unit(demo_web, tmp_path, unit_id):
+    web = demo_web
+    units = [f["unit_id"] for f in web.truth["findings"] if f["check"] == "broken_link"]
+    unit_id = unit_id or sorted(units)[0]
+    result = run_cli("check", unit_id, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
+                     "--no-throttle", "--concurrency", "8", "--timeout", str(web.download_timeout),
+                     "--today", TODAY, "--out", str(tmp_path / "out"), "--format", "json")
     assert result.returncode == 0, result.stderr
     findings = json.loads(result.stdout)
     expected = {key(f) for f in web.truth["findings"] if f["unit_id"] == unit_id}
@@ -120,14 +126,11 @@ def test_ipv6_verdicts_in_summary(demo):
     assert {unit: verdicts[unit] for unit in expected} == expected
 
 
-def test_ipv6_command_on_demo_units(tmp_path):
-    from crawler.demo import DemoWeb
-    from datetime import date
-
-    with DemoWeb(tmp_path / "web", date.fromisoformat(TODAY)) as web:
-        units = sorted(web.truth["ipv6"])
-        result = run_cli("ipv6", *units, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
-                         "--timeout", "2", "--format", "json")
+def test_ipv6_command_on_demo_units(demo_web):
+    web = demo_web
+    units = sorted(web.truth["ipv6"])
+    result = run_cli("ipv6", *units, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
+                     "--timeout", "2", "--format", "json")
     assert result.returncode == 0, result.stderr
     verdicts = {row["unit_id"]: row["verdict"] for row in json.loads(result.stdout)}
     # without a crawl there are no link hosts: only the link share may differ from the nightly verdict
@@ -176,18 +179,16 @@ def test_demo_writes_a_notice_per_unit_with_findings_and_the_bulletin(demo):
 
 @pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("Xvfb") is None,
                     reason="--render needs Debian's chromium and xvfb (.ci/run installs them)")
-def test_render_passes_the_headquarters_firewall_as_the_truth_says(tmp_path):
+def test_render_passes_the_headquarters_firewall_as_the_truth_says(demo_web, tmp_path):
     """The headquarters unit refuses headless browsers: --render passes it headed under Xvfb, and
     its rows are what the truth says they become when rendered."""
-    from crawler.demo import DemoWeb
     from crawler.demo.generator import HQ_UNIT
-    from datetime import date
 
-    with DemoWeb(tmp_path / "web", date.fromisoformat(TODAY)) as web:
-        result = run_cli("check", HQ_UNIT, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
-                         "--no-throttle", "--concurrency", "8", "--timeout", str(web.download_timeout),
-                         "--today", TODAY, "--out", str(tmp_path / "out"), "--format", "json", "--render")
-        truth = web.truth
+    web = demo_web
+    result = run_cli("check", HQ_UNIT, "--sites", str(web.sites_path), "--nameserver", web.nameserver,
+                     "--no-throttle", "--concurrency", "8", "--timeout", str(web.download_timeout),
+                     "--today", TODAY, "--out", str(tmp_path / "out"), "--format", "json", "--render")
+    truth = web.truth
     assert result.returncode == 0, result.stderr
     render = truth["render"]
     expected = {key(f) for f in [*truth["findings"], *render["adds"]] if f["unit_id"] == HQ_UNIT and f not in render["removes"]}
