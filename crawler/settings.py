@@ -59,6 +59,9 @@ SCHEDULER_MEMORY_REQUESTS = 10_000
 
 # The spider yields requests, never items; Scrapy starts this many workers per callback's output.
 CONCURRENT_ITEMS = 4
+# Scrapy would look for a `return value` in a generator callback's source (inspect, ast) on every
+# answer it hands one, the spider's own methods being new objects each time: a linter's job.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # The spider keeps depth, scope and dedupe itself; these would only repeat its work per request.
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,

@@ -92,6 +92,7 @@ def extract_links(html: str | ParsedPage, page_url: str, encoding: str = "utf-8"
     return list(links)
 
 
+@lru_cache(maxsize=65536)  # every link of every page: a site's pages link the same URLs again and again
 def link_kind(url: str, tag: str) -> str:
     """PAGE, RESOURCE or ATTACHMENT: decides how the link is checked, and whether it is crawled."""
     if tag in _EMBEDDED_TAGS:
@@ -120,7 +121,9 @@ _GOOD_AUTHORITY = re.compile(r"(?:[^@/?#]*@)?(?:[^\s#%/:<>?@\[\\\]^|]+|\[[0-9a-f
 def _resolve(href: str, base: str, encoding: str, plain_base: PlainBase | None = None) -> str | None:
     """The URL a browser requests for `href` on a page at `base`, None when it requests none,
     _MALFORMED when it is written so that it cannot work."""
-    href = href.strip(_TRIMMED).translate(_REMOVED)
+    href = href.strip(_TRIMMED)
+    if "\t" in href or "\n" in href or "\r" in href:  # rare, and translate() costs
+        href = href.translate(_REMOVED)
     if not href or href.startswith("#"):
         return None
     scheme = _SCHEME.match(href)

@@ -58,11 +58,13 @@ CREATE TABLE IF NOT EXISTS pages (
 CREATE TABLE IF NOT EXISTS edges (
     unit_id TEXT NOT NULL, page_url TEXT NOT NULL, section TEXT NOT NULL, key TEXT NOT NULL,
     url TEXT NOT NULL, text TEXT NOT NULL, tag TEXT NOT NULL, kind TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url);
 CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS confirmed (url TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS carried (url TEXT PRIMARY KEY);
 """
+# The edges of a page are read by (unit, page). A crawl writing a fresh store builds this index
+# when it closes: kept up to date on every insert it costs more than building it once.
+EDGES_INDEX = "CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url)"
 PAGE_COLUMNS = "unit_id, key, url, depth, section, role, facts"
 
 
@@ -83,9 +85,14 @@ class StoredPage:
         return cls(*row[:6], json.loads(row[6]))
 
 
+# One encoder for every row: json.dumps with options builds a new one per call. What is stored
+# is plain data, never circular.
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
+
 def _encode(result: FetchResult) -> str:
     # Its fields are str, numbers and flat lists and dicts of str: no deep copy (asdict) needed.
-    return json.dumps(vars(result), ensure_ascii=False)
+    return _JSON.encode(vars(result))
 
 
 def _decode(data: str) -> FetchResult:
@@ -93,11 +100,13 @@ def _decode(data: str) -> FetchResult:
 
 
 class RunStore:
-    # What a killed crawl had not committed is fetched again by its resume: commit often (in WAL
-    # mode without fsync a commit costs microseconds).
-    COMMIT_EVERY_SECONDS = 0.2
+    # What a killed crawl had not committed is fetched again by its resume: commit every second
+    # (in WAL mode without fsync a commit costs about a millisecond, writing the pages it changed).
+    COMMIT_EVERY_SECONDS = 1.0
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, filling: bool = False):
+        """`filling`: the store is written in bulk (a crawl, a merge); when it starts empty, the
+        index of its edges is built when it closes."""
         self.path = Path(path)
         self.failure = ""  # the first write the disk refused, as a one-line message
         try:
@@ -105,6 +114,8 @@ class RunStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
             self.db.execute("PRAGMA synchronous=NORMAL")
+            if not (filling and self.db.execute("SELECT NOT EXISTS (SELECT 1 FROM edges)").fetchone()[0]):
+                self.db.execute(EDGES_INDEX)  # a resumed crawl reads its pages' edges at once
         except sqlite3.Error as exc:
             raise self._failed(exc) from exc
         self.last_commit = time.monotonic()
@@ -128,6 +139,7 @@ class RunStore:
     def close(self) -> None:
         try:
             self.commit()
+            self._write(EDGES_INDEX, ())
         finally:
             self.db.close()
 
@@ -163,7 +175,7 @@ class RunStore:
     def put_page(self, unit_id: str, key: str, url: str, depth: int, section: str, role: str, facts: dict) -> None:
         self._write(
             "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (unit_id, key, url, depth, section, role, json.dumps(facts, ensure_ascii=False)),
+            (unit_id, key, url, depth, section, role, _JSON.encode(facts)),
         )
 
     def put_edges(self, unit_id: str, page_url: str, section: str, links: list[tuple[str, Link]]) -> None:
@@ -184,7 +196,7 @@ class RunStore:
         self._write("INSERT OR IGNORE INTO carried VALUES (?)", (key,))
 
     def put_unit(self, unit_id: str, data: dict) -> None:
-        self._write("INSERT OR REPLACE INTO units VALUES (?, ?)", (unit_id, json.dumps(data, ensure_ascii=False)))
+        self._write("INSERT OR REPLACE INTO units VALUES (?, ?)", (unit_id, _JSON.encode(data)))
 
     # --- read for the report ------------------------------------------------------------
     def result(self, key: str) -> FetchResult | None:

@@ -575,7 +575,7 @@ class AuditSpider(scrapy.Spider):
             # checked, not crawled; the frames that carry a home's, a column's or a list's links
             # are read where those are (_frames_of, the list's pages).
             in_scope = link.kind == PAGE and link.tag != "iframe" and host_of(link.url) in state.hosts
-            if in_scope:
+            if in_scope and self._may_want_deeper(state, want, link):
                 paginated = link.tag in ("a", "area") and is_pager_link(link.text, link.url, page_url)
                 depth = want.depth if paginated else want.depth + 1
                 section = want.section
@@ -589,6 +589,13 @@ class AuditSpider(scrapy.Spider):
                 request = self._check(state.unit, link, reader, section=want.section)
                 requests = [request] if request is not None else []
             yield from requests
+
+    def _may_want_deeper(self, state: UnitCrawl, want: Want, link: Link) -> bool:
+        """False when the link's page is wanted already, by another unit or at most as deep as the
+        page carrying the link: whether it turns a list's page or not, it changes nothing (most
+        links of a site lead to pages met before, and reading a pager link costs)."""
+        known = self.wants.get(canonical_url(link.url))
+        return known is None or (known.unit_id == state.unit.id and known.depth > want.depth)
 
     def on_resource(self, response):
         """Answer to a HEAD (or the GET fallback) for an attachment, image, stylesheet or script."""
@@ -675,8 +682,7 @@ class AuditSpider(scrapy.Spider):
             challenge=challenge_shape(response.status, response.headers, body),
             attempts=1 + response.meta.get("retry_times", 0) + response.meta.get("retry_after_attempt", 0),
             fetched_at=shanghai_now().isoformat(timespec="seconds"),
-            headers={name: response.headers.get(name).decode("latin-1")
-                     for name in EVIDENCE_HEADERS if response.headers.get(name)},
+            headers={name: value.decode("latin-1") for name in EVIDENCE_HEADERS if (value := response.headers.get(name))},
             body_sha256=hashlib.sha256(response.body).hexdigest() if response.body else "",
             notes=response_notes(response, self.settings.getint("DOWNLOAD_WARNSIZE")),
         )
@@ -696,11 +702,11 @@ class AuditSpider(scrapy.Spider):
         """Fetch the host's fixed non-existent path once: its answer is the host's error baseline."""
         if result.status != 200 or result.challenge or "html" not in result.content_type.lower():
             return
-        parts = urlsplit(response.url)
         host = host_of(response.url)
         if host in self.probed_hosts:
             return
         self.probed_hosts.add(host)
+        parts = urlsplit(response.url)
         unit = self.units[response.meta["unit_id"]].unit
         yield scrapy.Request(
             urlunsplit((parts.scheme, parts.netloc, PROBE_PATH, "", "")),
