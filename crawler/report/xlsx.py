@@ -7,7 +7,7 @@ Only the report writers import this module: openpyxl stays off the crawl path.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import BinaryIO
 
 from openpyxl import Workbook
@@ -57,30 +57,31 @@ def findings_xlsx(file: BinaryIO, reports: list[UnitReport]) -> None:
     workbook = Workbook(write_only=True)
     add_sheet(workbook, SUMMARY_SHEET, [COLUMN_NAMES[c] for c in SUMMARY_COLUMNS], summary_rows(reports))
     for name, report in zip(sheet_names(reports), reports):
-        add_sheet(workbook, name, FINDING_HEADERS, [finding_row(r.finding, report.unit.name, r.first_seen, r.state)
-                                                    + [r.fingerprint] for r in open_rows(report)])
+        add_sheet(workbook, name, FINDING_HEADERS, (finding_row(r.finding, report.unit.name, r.first_seen, r.state)
+                                                    + [r.fingerprint] for r in open_rows(report)))
     add_sheet(workbook, RESOLVED_SHEET, FINDING_HEADERS,
-              [finding_row(r.finding, report.unit.name, r.first_seen, "resolved") + [r.fingerprint]
-               for report in reports for r in report.resolved])
+              (finding_row(r.finding, report.unit.name, r.first_seen, "resolved") + [r.fingerprint]
+               for report in reports for r in report.resolved))
     add_sheet(workbook, ACCEPTED_SHEET, FINDING_HEADERS + ["接受理由", "有效期至"],
-              [finding_row(r.finding, report.unit.name, r.first_seen, r.state)
+              (finding_row(r.finding, report.unit.name, r.first_seen, r.state)
                + [r.fingerprint, r.acceptance.reason, r.acceptance.until or "长期"]
-               for report in reports for r in accepted_rows(report)])
+               for report in reports for r in accepted_rows(report)))
     workbook.save(file)
 
 
-def add_sheet(workbook: Workbook, name: str, headers: list[str], rows: Sequence[list]) -> None:
+def add_sheet(workbook: Workbook, name: str, headers: list[str], rows: Iterable[list]) -> None:
     """A sheet with filters on every column, the header row frozen, readable widths, and page text
     never turned into a formula."""
     sheet = workbook.create_sheet(name)
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     for index, header in enumerate(headers, start=1):
         width = 60 if header in URL_COLUMNS else 50 if header in WIDE_COLUMNS else max(10, 2 * len(header) + 4)
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append(headers)
-    for row in rows:
+    count = 0
+    for count, row in enumerate(rows, start=1):
         sheet.append([text_cell(sheet, value) for value in row])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"  # written after the rows
 
 
 def text_cell(sheet, value):

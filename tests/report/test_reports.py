@@ -197,3 +197,24 @@ def test_index_renders_in_chromium_without_console_errors(run_folder, tmp_path):
     console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
     assert not console, console
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_a_unit_with_many_findings_is_written_row_by_row(tmp_path):
+    """The report files of a unit with thousands of findings are written as they are produced: the
+    writers never hold index.html (the largest) or any other file whole."""
+    import tracemalloc
+
+    from crawler.outcome.model import Seen
+
+    findings = [Finding("nanjing", "broken_link", f"{COLUMN}?page={n // 20}", "HTTP 404", http_status=404,
+                        target_url=f"http://nanjing.customs.test/gone/{n}.html", link_text=f"第 {n} 号公告",
+                        evidence=EVIDENCE) for n in range(4_000)]
+    report = unit_report(NANJING, findings)
+    report.rows = [Seen(f, fingerprint(f), "2026-03-01", "new") for f in findings]
+    tracemalloc.start()
+    write_run_folder(tmp_path, [report], {"run_id": "20260301-013000"})
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    page_size = (tmp_path / "index.html").stat().st_size
+    assert page_size > 4_000_000 and (tmp_path / "findings.xlsx").stat().st_size > 200_000
+    assert peak < page_size / 4, f"the writers held {peak:,} bytes while writing an index.html of {page_size:,}"
