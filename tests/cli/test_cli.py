@@ -1,4 +1,9 @@
-"""Bad input on the command line: exit code 2 and one clear line, never a traceback."""
+"""Bad input on the command line: exit code 2 and one clear line, never a traceback.
+
+What crawls or resolves runs as `python -m crawler` in a process of its own (Scrapy's reactor starts
+once per process; the exit code is the one a shell sees); what is refused before anything is
+fetched, and the commands that fetch nothing, run `main` in the test's process, which spares an
+interpreter and Scrapy's import each."""
 import socket
 import subprocess
 import sys
@@ -6,12 +11,31 @@ from pathlib import Path
 
 import pytest
 
+from crawler.cli.commands import main
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args, cwd=ROOT, timeout=60):
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """`main(args)` from ROOT, as `python -m crawler ARGS` would run it: exit code, stdout, stderr."""
+    monkeypatch.chdir(ROOT)  # the default ./sites.yaml
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # --help
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["crawler", *args], code, out, err)
+
+    return run
 
 
 def assert_one_line_error(result, *words):
@@ -30,30 +54,30 @@ def closed_udp_port() -> int:
 
 
 def test_unknown_unit(tmp_path):
-    assert_one_line_error(run_cli("run", "--unit", "atlantis", "--out", str(tmp_path)), "atlantis")
+    assert_one_line_error(run_cli("run", "--unit", "atlantis", "--out", str(tmp_path)), "atlantis")  # a real process
 
 
-def test_malformed_yaml_names_file_and_line(tmp_path):
+def test_malformed_yaml_names_file_and_line(tmp_path, cli):
     sites = tmp_path / "sites.yaml"
     sites.write_text("units:\n  - id: a\n    name: A\n    url: [unclosed\n", encoding="utf-8")
-    assert_one_line_error(run_cli("run", "--sites", str(sites), "--out", str(tmp_path)), str(sites))
+    assert_one_line_error(cli("run", "--sites", str(sites), "--out", str(tmp_path)), str(sites))
 
 
-def test_url_without_scheme_in_sites(tmp_path):
+def test_url_without_scheme_in_sites(tmp_path, cli):
     sites = tmp_path / "sites.yaml"
     sites.write_text("units:\n  - id: a\n    name: A\n    url: www.customs.gov.cn\n", encoding="utf-8")
-    assert_one_line_error(run_cli("run", "--sites", str(sites), "--out", str(tmp_path)), f"{sites}:4")
+    assert_one_line_error(cli("run", "--sites", str(sites), "--out", str(tmp_path)), f"{sites}:4")
 
 
-def test_missing_sites_file(tmp_path):
-    assert_one_line_error(run_cli("run", "--sites", str(tmp_path / "nope.yaml"), "--out", str(tmp_path)), "nope.yaml")
+def test_missing_sites_file(tmp_path, cli):
+    assert_one_line_error(cli("run", "--sites", str(tmp_path / "nope.yaml"), "--out", str(tmp_path)), "nope.yaml")
 
 
-def test_bad_option_values(tmp_path):
-    assert_one_line_error(run_cli("run", "--today", "2021-13-01"), "2021-13-01")
-    assert_one_line_error(run_cli("run", "--nameserver", "dns.example"), "dns.example")
-    assert_one_line_error(run_cli("run", "--concurrency", "0"), "0")
-    assert_one_line_error(run_cli("frobnicate"), "frobnicate")
+def test_bad_option_values(tmp_path, cli):
+    assert_one_line_error(cli("run", "--today", "2021-13-01"), "2021-13-01")
+    assert_one_line_error(cli("run", "--nameserver", "dns.example"), "dns.example")
+    assert_one_line_error(cli("run", "--concurrency", "0"), "0")
+    assert_one_line_error(cli("frobnicate"), "frobnicate")
 
 
 @pytest.mark.parametrize("command", [["check", "http://nanjing.customs-demo.test/"], ["run"],
@@ -72,8 +96,8 @@ def test_a_dead_nameserver_fails_the_run_with_exit_3_and_one_line(tmp_path, comm
 
 
 @pytest.mark.parametrize("command", ["run", "check", "demo"])
-def test_help(command):
-    result = run_cli(command, "--help")
+def test_help(command, cli):
+    result = cli(command, "--help")
     assert result.returncode == 0 and "--nameserver" in result.stdout
 
 
@@ -93,21 +117,21 @@ def test_every_unit_unreachable_exits_3_with_one_line(tmp_path):
     assert "site_unreachable" in checks and not checks & {"broken_link", "ipv6_ns"}
 
 
-def test_regulations_import_and_list(tmp_path):
+def test_regulations_import_and_list(tmp_path, cli):
     text = tmp_path / "条例.txt"
     text.write_text("中华人民共和国测试条例\n（2020年1月1日国务院令第1号公布）\n第一条 为了测试，制定本条例。\n"
                     "第二条 本条例自公布之日起施行。\n", encoding="utf-8")
     library = tmp_path / "lib"
     library.mkdir()
-    result = run_cli("regulations", "import", str(text), "--regulations", str(library))
+    result = cli("regulations", "import", str(text), "--regulations", str(library))
     assert result.returncode == 0, result.stderr
     assert len(list(library.glob("*.md"))) == 1
-    listing = run_cli("regulations", "list", "--regulations", str(library))
+    listing = cli("regulations", "list", "--regulations", str(library))
     assert listing.returncode == 0 and "2020-01-01" in listing.stdout
-    assert_one_line_error(run_cli("regulations", "import", str(tmp_path / "none.txt"), "--regulations", str(library)),
+    assert_one_line_error(cli("regulations", "import", str(tmp_path / "none.txt"), "--regulations", str(library)),
                           "none.txt")
 
 
-def test_sites_check_offline_validates_the_shipped_file():
-    result = run_cli("sites", "check", "--offline")
+def test_sites_check_offline_validates_the_shipped_file(cli):
+    result = cli("sites", "check", "--offline")
     assert result.returncode == 0 and "43" in result.stdout
