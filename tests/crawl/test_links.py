@@ -333,7 +333,7 @@ BASES = st.builds(
 )
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(BASES, st.lists(PLAIN_PIECES, min_size=1, max_size=12).map("".join))
 def test_plain_join_gives_what_urljoin_and_safe_url_string_give(base, href):
     from crawler.crawl.links import _plain_base, _resolve
