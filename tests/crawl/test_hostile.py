@@ -10,7 +10,6 @@ import asyncio
 import csv
 import json
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from benchmarks.run import measure
 from checks.facts import FetchResult, Link
 from checks.link_checks import classify_link
 from tests.webs.hostile import CREDENTIALS, HostileWeb
+from crawler.cli.commands import main
 from crawler.crawl.limits import (
     DECOMPRESSED_TOO_LARGE, TOO_LARGE, UNDECODABLE, URL_TOO_LONG, WARN_SIZE, StripCredentialsMiddleware,
     UrlLengthLimitMiddleware, UrlTooLong, limit_failure, response_notes, undecodable_characters)
@@ -282,12 +282,11 @@ def test_pages_that_did_not_decode_are_noted_and_real_replacement_characters_are
 
 # --- configuration errors (item 5): the rules override names its line too ---------------------
 
-def test_a_bad_rules_override_names_the_sites_file_and_line(tmp_path):
+def test_a_bad_rules_override_names_the_sites_file_and_line(tmp_path, capsys):
     sites = tmp_path / "sites.yaml"
     sites.write_text("units:\n  - {id: a, name: 甲海关, url: 'http://127.0.0.1:9/'}\nrules:\n"
                      "  news_stale_days: many\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "crawler", "run", "--sites", str(sites), "--out",
-                             str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and f"{sites}:4:" in lines[0] and "news_stale_days" in lines[0], result.stderr
+    assert main(["run", "--sites", str(sites), "--out", str(tmp_path / "out")]) == 2  # refused before any fetch
+    stderr = capsys.readouterr().err
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{sites}:4:" in lines[0] and "news_stale_days" in lines[0], stderr
