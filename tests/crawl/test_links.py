@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from checks.facts import ATTACHMENT, MALFORMED, PAGE, RESOURCE, Link
 from checks.paging import URL_PARTS, is_pager_link
-from crawler.crawl.links import canonical_url, extract_links, is_trap_path, link_kind, refresh_target, stylesheet_links
+from crawler.crawl.links import (_ALREADY_CANONICAL, _canonical_once, canonical_url, extract_links, is_trap_path, link_kind,
+                                  refresh_target, stylesheet_links)
 
 PAGE_URL = "http://nanjing.customs.gov.cn/nanjing_customs/zfxxgk/index.html"
 
@@ -301,6 +302,13 @@ def test_canonical_url_is_idempotent_and_total(url):
     canonical = canonical_url(url)
     assert canonical_url(canonical) == canonical
     is_trap_path(url)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(_ALREADY_CANONICAL, fullmatch=True), URLISH.map(lambda rest: "http://a.cn" + rest)))
+def test_a_url_taken_for_canonical_at_sight_is_one_canonicalisation_leaves_as_it_is(url):
+    if _ALREADY_CANONICAL.fullmatch(url):
+        assert _canonical_once(url) == url
 
 
 HTML = st.one_of(st.text(), st.lists(HTML_PIECES, max_size=40).map("".join))
