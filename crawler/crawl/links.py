@@ -467,7 +467,7 @@ _CANONICAL_ROUNDS = 8
 # empty segment, no ';', '%', query or fragment. Recognised in a twentieth of canonicalize_url's time.
 _SEGMENT = r"/[A-Za-z0-9\-_~!$&'()*+,=:@][A-Za-z0-9\-_~!$&'()*+,=:@.]*"
 _HOST = "[a-z0-9-]+(?:\\.[a-z0-9-]+)*"
-_ALREADY_CANONICAL = re.compile(rf"https?://{_HOST}(?::(?!80/|443/)[1-9][0-9]{{0,3}})?(?:(?:{_SEGMENT})+/?|/)")
+_ALREADY_CANONICAL = re.compile(rf"https?://{_HOST}(?::(?!80/|443/)[1-9][0-9]{{0,4}})?(?:(?:{_SEGMENT})+/?|/)")
 
 
 @lru_cache(maxsize=65536)  # asked several times for every link of every page

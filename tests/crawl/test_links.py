@@ -311,6 +311,12 @@ def test_a_url_taken_for_canonical_at_sight_is_one_canonicalisation_leaves_as_it
         assert _canonical_once(url) == url
 
 
+@pytest.mark.parametrize("url", ["http://www.customs.gov.cn/customs/302249/zfxxgk/index.html",
+                                 "http://127.0.0.1:55231/files/0.pdf", "https://a.cn:8443/", "http://a.cn/a-b_c~d/"])
+def test_urls_as_sites_write_them_are_taken_for_canonical_at_sight(url):
+    assert _ALREADY_CANONICAL.fullmatch(url)
+
+
 HTML = st.one_of(st.text(), st.lists(HTML_PIECES, max_size=40).map("".join))
 
 
