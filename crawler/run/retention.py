@@ -5,6 +5,7 @@ can still be re-rendered with `report RUN`.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from datetime import datetime
@@ -67,6 +68,10 @@ def prune_cache(cache_dir: Path, before: float) -> None:
     """
     if not cache_dir.is_dir():
         return
-    for meta in list(cache_dir.rglob("pickled_meta")):  # listed first: removing while walking breaks the walk
-        if meta.stat().st_mtime < before:
-            shutil.rmtree(meta.parent)
+    # One folder's listing at a time (a large site's cache holds a folder per page, never all
+    # listed at once); an entry is a leaf: the walk does not go into it, so removing it is safe.
+    for folder, subfolders, files in os.walk(cache_dir):
+        if "pickled_meta" in files:
+            subfolders.clear()
+            if os.stat(os.path.join(folder, "pickled_meta")).st_mtime < before:
+                shutil.rmtree(folder)

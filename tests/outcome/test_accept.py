@@ -136,3 +136,23 @@ def test_keep_runs_spares_the_current_the_latest_and_unfinished_runs_and_prunes_
         runs[1], runs[2], runs[4], runs[5]]
     # cache entries stored before the oldest kept run go
     assert not (cache / "ol" / "old").exists() and (cache / "ke" / "kept").exists()
+
+
+def test_pruning_a_large_page_cache_lists_one_folder_at_a_time(tmp_path):
+    """A site's cache holds a folder per page: pruning it never lists every entry at once."""
+    import time
+    import tracemalloc
+
+    from crawler.run.retention import prune_cache
+
+    cache = tmp_path / ".httpcache" / "audit"
+    for n in range(4_000):
+        name = f"{n:040x}"[::-1]
+        (cache / name[:2] / name).mkdir(parents=True)
+        (cache / name[:2] / name / "pickled_meta").write_bytes(b"kept")
+    tracemalloc.start()
+    prune_cache(tmp_path / ".httpcache", time.time() - 3600)  # every entry is newer: all kept
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert sum(1 for _ in cache.glob("*/*/pickled_meta")) == 4_000
+    assert peak < 500_000, f"{peak:,} bytes held to prune 4,000 entries"  # the whole list: 2 MB
