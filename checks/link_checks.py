@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -217,15 +217,15 @@ def by_target(carried: Iterable[CarriedLink], result_of: Callable[[str], FetchRe
 
 def link_findings(
     unit_id: str,
-    targets: Iterable[tuple[FetchResult | None, Sequence[CarriedLink]]],
+    targets: Iterable[tuple[FetchResult | None, Iterable[CarriedLink]]],
     baseline_of: Callable[[str], FetchResult | None],
     public_site: bool,
     wrong_link: Callable[[Link, FetchResult], str | None] = lambda link, result: None,
 ) -> list[Finding]:
     """Findings for every (page, target) pair of a unit; challenged targets grouped per host and section.
 
-    `targets`: each checked target's result (None: never fetched) with the links that carry it, so
-    that a target is judged once and its findings share one evidence. `wrong_link` judges a working
+    `targets`: each checked target's result (None: never fetched) with the links that carry it, read
+    once, in order: a target is judged once and its findings share one evidence. `wrong_link` judges a working
     page link against what its text promises (checks.wrong_link).
     """
     findings: list[Finding] = []

@@ -99,6 +99,17 @@ def _decode(data: str) -> FetchResult:
     return FetchResult(**json.loads(data))
 
 
+def _distinct_pairs(rows: Iterable[tuple]) -> Iterator[CarriedLink]:
+    """(key, url, page_url, section, text, tag, kind) rows sorted by url and page: one pair per page
+    and link as written; a page linking it twice gives its fullest words."""
+    for (url, page_url), same in itertools.groupby(rows, key=itemgetter(1, 2)):
+        _key, _url, _page, section, text, tag, kind = next(same)
+        for _key, _url, _page, other_section, other_text, other_tag, other_kind in same:
+            section, text = min(section, other_section), max(text, other_text)
+            tag, kind = min(tag, other_tag), min(kind, other_kind)
+        yield CarriedLink(page_url, section, Link(url, text, tag, kind))
+
+
 class RunStore:
     # What a killed crawl had not committed is fetched again by its resume: commit every second
     # (in WAL mode without fsync a commit costs about a millisecond, writing the pages it changed).
@@ -207,21 +218,15 @@ class RunStore:
         row = self.db.execute("SELECT data FROM baselines WHERE host = ?", (host,)).fetchone()
         return _decode(row[0]) if row else None
 
-    def link_targets(self, unit_id: str) -> Iterator[tuple[str, FetchResult | None, list[CarriedLink]]]:
+    def link_targets(self, unit_id: str) -> Iterator[tuple[str, FetchResult | None, Iterator[CarriedLink]]]:
         """Each distinct target the unit's pages link, by key: its result and every distinct (page,
-        link as written) pair carrying it. One pass over the links in target order, so that the
-        assessment reads each result once and holds one target's links at a time."""
-        rows = self.db.execute(
-            "SELECT key, page_url, section, url, text, tag, kind FROM edges WHERE unit_id = ? ORDER BY key", (unit_id,))
+        link as written) pair carrying it. One pass over the links in target order: each result is
+        read once, and a target every page links (a logo, a style sheet) is never held whole, its
+        links come one by one (read them before asking for the next target)."""
+        rows = self.db.execute("SELECT key, url, page_url, section, text, tag, kind FROM edges WHERE unit_id = ?"
+                               " ORDER BY key, url, page_url", (unit_id,))
         for key, group in itertools.groupby(rows, key=itemgetter(0)):
-            pairs: dict[tuple[str, str], CarriedLink] = {}
-            for _key, page_url, section, url, text, tag, kind in group:
-                seen = pairs.get((url, page_url))
-                if seen is not None:  # linked twice from one page: one pair, its fullest words
-                    section, text = min(section, seen.section), max(text, seen.link.text)
-                    tag, kind = min(tag, seen.link.tag), min(kind, seen.link.kind)
-                pairs[url, page_url] = CarriedLink(page_url, section, Link(url, text, tag, kind))
-            yield key, self.result(key), [pairs[pair] for pair in sorted(pairs)]
+            yield key, self.result(key), _distinct_pairs(group)
 
     def carried_keys(self) -> set[str]:
         return {key for (key,) in self.db.execute("SELECT url FROM carried")}

@@ -52,12 +52,13 @@ class TargetTally:
         self.checked = 0
         self.noted: list[tuple[str, FetchResult]] = []
 
-    def count(self, targets: Iterable[tuple[str, FetchResult | None, list[CarriedLink]]]
-              ) -> Iterator[tuple[FetchResult | None, list[CarriedLink]]]:
+    def count(self, targets: Iterable[tuple[str, FetchResult | None, Iterable[CarriedLink]]]
+              ) -> Iterator[tuple[FetchResult | None, Iterable[CarriedLink]]]:
         for _key, result, links in targets:
             if result is not None:
                 self.checked += 1
                 if result.error_kind or result.notes:
+                    links = list(links)
                     self.noted += [(url, result) for url in sorted({item.link.url for item in links})]
             yield result, links
 
