@@ -114,8 +114,10 @@ _MALFORMED = "\0malformed"
 _PROSE = re.compile(r"[^/.?=&]*[\u4e00-\u9fff][^/.?=&]*")
 # 'www.customs.gov.cn/…' without its scheme: a browser requests it below the page's folder.
 _HOST_WITHOUT_SCHEME = re.compile(r"www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?(?:[/?]|$)", re.IGNORECASE)
-# host[:port] as a browser accepts it: no space nor any of #%/<>?@[\]^| in a name, a digit port.
-_GOOD_AUTHORITY = re.compile(r"(?:[^@/?#]*@)?(?:[^\s#%/:<>?@\[\\\]^|]+|\[[0-9a-f:.]+\])(?::\d*)?", re.IGNORECASE)
+# host[:port] as a browser accepts it: no space, control character nor any of #%/<>?@[\]^| in a
+# name, a digit port.
+_GOOD_AUTHORITY = re.compile(r"(?:[^@/?#]*@)?(?:[^\x00-\x20\x7f\s#%/:<>?@\[\\\]^|]+|\[[0-9a-f:.]+\])(?::\d*)?",
+                             re.IGNORECASE)
 
 
 def _resolve(href: str, base: str, encoding: str, plain_base: PlainBase | None = None) -> str | None:
@@ -154,8 +156,9 @@ def _resolve(href: str, base: str, encoding: str, plain_base: PlainBase | None =
     url = url.partition("#")[0]
     if not url.startswith(("http://", "https://")):
         return None
-    if absolute and not _good_authority(url.partition("://")[2].partition("/")[0].partition("?")[0]):
-        return _MALFORMED
+    if not _good_authority(url.partition("://")[2].partition("/")[0].partition("?")[0]):
+        # written so; or a relative link on a page whose own address names no host: nothing to request
+        return _MALFORMED if absolute else None
     return url
 
 
@@ -187,7 +190,7 @@ def _plain_base(base: str) -> PlainBase | None:
         return None
     netloc, slash, path = rest.partition("/")
     path = slash + path.partition("?")[0]
-    if not netloc or "?" in netloc or not path or _REWRITTEN_PATH.search(path):
+    if not _good_authority(netloc) or not path or _REWRITTEN_PATH.search(path):
         return None
     origin = _origin(scheme, netloc)
     if origin is None:

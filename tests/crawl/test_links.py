@@ -451,3 +451,8 @@ def test_stylesheet_links_resolve_against_the_sheet():
     css = '@import url("base.css");\n.a { background: url(../img/x.png) }\n/* url(old.png) */ .b { src: url(data:font/woff;base64,AA) }'
     assert [link.url for link in stylesheet_links(css, "http://h.gov.cn/css/site.css")] == [
         "http://h.gov.cn/css/base.css", "http://h.gov.cn/img/x.png"]
+
+
+def test_a_relative_link_on_a_page_whose_address_names_no_host_is_not_requested():
+    assert extract_links('<a href="/0">x</a><a href="http://www.customs.gov.cn/">总署</a>', "http://\x00") == [
+        Link("http://www.customs.gov.cn/", "总署", "a", PAGE)]
