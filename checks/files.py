@@ -7,17 +7,18 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A file to write `path` through, as it is produced: a temporary file in the same folder,
-    renamed over `path` when the block ends, removed when it raises. A reader sees the old file or
-    the new one, never a part, even when the writer dies."""
+def atomic_file(path: Path, encoding: str | None = None, newline: str | None = None) -> Iterator[IO]:
+    """A file to write `path` through, as it is produced (binary, or text in `encoding`): a
+    temporary file in the same folder, renamed over `path` when the block ends, removed when it
+    raises. A reader sees the old file or the new one, never a part, even when the writer dies."""
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    mode = "x" if encoding else "xb"  # exclusive: two writers never share a temporary file
     try:
-        with open(temporary, "xb") as file:  # exclusive: two writers never share a temporary file
+        with open(temporary, mode, encoding=encoding, newline=newline) as file:
             yield file
         os.replace(temporary, path)
     except BaseException:

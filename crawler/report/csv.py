@@ -7,45 +7,46 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import TextIO
 
 from crawler.outcome.model import UnitReport
 from crawler.report.rows import (CSV_COLUMNS, SUMMARY_COLUMNS, accepted_rows, finding_row, neutralise, open_rows,
                                  summary_rows)
 
 
-def write_csv(file: BinaryIO, header: list[str], rows: Iterable[list]) -> None:
-    """UTF-8 with BOM (Excel reads Chinese correctly), comma separated, every cell neutralised."""
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text, lineterminator="\r\n")
+# Excel reads Chinese correctly from UTF-8 only with a BOM; the csv module writes the line ends itself.
+CSV_ENCODING, CSV_NEWLINE = "utf-8-sig", ""
+
+
+def write_csv(file: TextIO, header: list[str], rows: Iterable[list]) -> None:
+    """Comma separated into a text file opened with CSV_ENCODING and CSV_NEWLINE, every cell neutralised."""
+    writer = csv.writer(file, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
-    text.flush()
-    text.detach()  # the caller's file stays open
 
 
 def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
-    buffer = io.BytesIO()
+    buffer = io.StringIO(newline=CSV_NEWLINE)
     write_csv(buffer, header, rows)
-    return buffer.getvalue()
+    return buffer.getvalue().encode(CSV_ENCODING)
 
 
-def unit_csv(file: BinaryIO, report: UnitReport) -> None:
+def unit_csv(file: TextIO, report: UnitReport) -> None:
     write_csv(file, CSV_COLUMNS, (finding_row(r.finding, report.unit.name, r.first_seen, r.state)
                                   for r in open_rows(report)))
 
 
-def resolved_csv(file: BinaryIO, reports: list[UnitReport]) -> None:
+def resolved_csv(file: TextIO, reports: list[UnitReport]) -> None:
     write_csv(file, CSV_COLUMNS, (finding_row(r.finding, report.unit.name, r.first_seen, "resolved")
                                   for report in reports for r in report.resolved))
 
 
-def accepted_csv(file: BinaryIO, reports: list[UnitReport]) -> None:
+def accepted_csv(file: TextIO, reports: list[UnitReport]) -> None:
     """Accepted findings keep the unit CSV's columns; the reason and end date are in index.html."""
     write_csv(file, CSV_COLUMNS, (finding_row(r.finding, report.unit.name, r.first_seen, r.state)
                                   for report in reports for r in accepted_rows(report)))
 
 
-def summary_csv(file: BinaryIO, reports: list[UnitReport]) -> None:
+def summary_csv(file: TextIO, reports: list[UnitReport]) -> None:
     write_csv(file, SUMMARY_COLUMNS, summary_rows(reports))

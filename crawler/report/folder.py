@@ -7,7 +7,6 @@ the same files from the history.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from checks.files import atomic_file, write_atomic
 from crawler.outcome.model import TrendPoint, UnitReport
-from crawler.report.csv import accepted_csv, resolved_csv, summary_csv, unit_csv
+from crawler.report.csv import CSV_ENCODING, CSV_NEWLINE, accepted_csv, resolved_csv, summary_csv, unit_csv
 from crawler.report.html import index_html
 
 
@@ -28,17 +27,14 @@ def write_run_folder(run_dir: Path, reports: list[UnitReport], run_info: dict,
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     for report in reports:
-        with atomic_file(run_dir / f"{report.unit.id}.csv") as file:
+        with atomic_file(run_dir / f"{report.unit.id}.csv", CSV_ENCODING, CSV_NEWLINE) as file:
             unit_csv(file, report)
     for name, writer in (("resolved.csv", resolved_csv), ("accepted.csv", accepted_csv), ("summary.csv", summary_csv)):
-        with atomic_file(run_dir / name) as file:
+        with atomic_file(run_dir / name, CSV_ENCODING, CSV_NEWLINE) as file:
             writer(file, reports)
     write_atomic(run_dir / "run.json", json.dumps(run_info, ensure_ascii=False, indent=2).encode("utf-8"))
-    with atomic_file(run_dir / "index.html") as file:
-        text = io.TextIOWrapper(file, encoding="utf-8")
-        text.writelines(index_html(reports, run_info, trend))
-        text.flush()
-        text.detach()
+    with atomic_file(run_dir / "index.html", "utf-8") as file:
+        file.writelines(index_html(reports, run_info, trend))
     if workbook:
         from crawler.report.xlsx import findings_xlsx  # loads openpyxl: only for a workbook
 
