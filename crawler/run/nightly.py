@@ -85,7 +85,7 @@ def end_night(night: Night, store: RunStore, reports: list[UnitReport], today: d
     """Remember what tonight fetched; state per unit how much of its known web is verified and overdue."""
     known = KnownWeb(night.known_path)
     known.absorb(today, store.fetched_results(), store.fetched_pages())
-    store.commit()  # what the crawl wrote last is read from the store's file, attached
+    store.commit()  # the known web reads the store through its file (attached): nothing left uncommitted
     with known.beside(store.path):
         for report in reports:
             if report.crawl_complete:  # pages no longer reached leave; an incomplete night proves nothing
