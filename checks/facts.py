@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # How a link is checked: pages are fetched with GET (their body matters), resources and
 # attachments with HEAD first; a malformed link (written so that it cannot work) is not fetched.
 PAGE, RESOURCE, ATTACHMENT, MALFORMED = "page", "resource", "attachment", "malformed"
 
 
-@dataclass(frozen=True)
-class Link:
-    """A link as one page carries it, made absolute."""
+class Link(NamedTuple):
+    """A link as one page carries it, made absolute. A tuple: a crawl makes one for every link of
+    every page, and hashes it to drop repeats."""
 
     url: str
     text: str  # anchor text, or alt/title of an image; '' when none

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import NamedTuple
@@ -79,12 +80,9 @@ def extract_links(html: str | ParsedPage, page_url: str, encoding: str = "utf-8"
         base = _resolve(base_href, page_url, encoding)
         base = base if base and base is not _MALFORMED else page_url
     plain_base = _plain_base(base)
-    resolved: dict[str, str | None] = {}  # navigation repeats the same hrefs many times
     links: dict[Link, None] = {}  # an ordered set
     for tag, href, text in found:
-        if href not in resolved:
-            resolved[href] = _resolve(href, base, encoding, plain_base)
-        url = resolved[href]
+        url = _resolve_on_page(href, base, encoding, plain_base)
         if url is _MALFORMED:
             links.setdefault(Link(" ".join(href.split()), text, tag, MALFORMED))
         elif url is not None:
@@ -162,6 +160,25 @@ def _resolve(href: str, base: str, encoding: str, plain_base: PlainBase | None =
     return url
 
 
+def _resolve_on_page(href: str, base: str, encoding: str, plain_base: PlainBase | None) -> str | None:
+    """_resolve, remembered across the pages of a crawl: its pages link the same hrefs again and
+    again. An href's URL depends only on part of a plain base: its origin for '/x', its address
+    for '?x', its folder for the rest; that part is the key."""
+    if plain_base is None:
+        return _resolve(href, base, encoding)
+    lead = href[:1]
+    if lead <= " ":  # rare: white space or a control character first
+        lead = href.lstrip(_TRIMMED)[:1]
+    if lead == "?":
+        return _resolve_against(href, plain_base.document, encoding)
+    return _resolve_against(href, plain_base.origin + "/" if lead in ("/", "\\") else plain_base.folder, encoding)
+
+
+@lru_cache(maxsize=65536)
+def _resolve_against(href: str, base: str, encoding: str) -> str | None:
+    return _resolve(href, base, encoding, _plain_base(base))
+
+
 @lru_cache(maxsize=4096)
 def _good_authority(authority: str) -> bool:
     return bool(authority) and _GOOD_AUTHORITY.fullmatch(authority) is not None
@@ -233,22 +250,21 @@ def _scan(page: ParsedPage) -> tuple[str | None, list[tuple[str, str, str]]]:
     base_href = next((b.get("href") for b in root.iter("base") if b.get("href") is not None), None)
     found = []
     for element in root.iter(*URL_ATTRIBUTES, "select", "meta"):
-        if element.tag == "meta":
+        tag = element.tag
+        if tag == "meta":
             href = refresh_target(element.get("http-equiv"), element.get("content"))
             if href is not None:
                 found.append(("meta", href, ""))
-            continue
-        if element.tag == "select":
+        elif tag == "select":
             onchange = element.get("onchange")
             for option in element.iter("option"):
                 href = _dropdown_href(onchange, option.get("value"))
                 if href is not None:
                     found.append(("option", href, _squash(option.text_content())))
-            continue
-        href = _scripted_href(element.tag, element.get(URL_ATTRIBUTES[element.tag]), element.get("onclick"),
-                              element.get("tagname"))
-        if href is not None:
-            found.append((element.tag, href, _element_text(element)))
+        else:
+            href = _scripted_href(tag, element.get(URL_ATTRIBUTES[tag]), element.get)
+            if href is not None:
+                found.append((tag, href, _anchor_text(element) if tag == "a" else _alt_or_title(element.get)))
     if _may_hold_css_urls(page.html):
         for element in root.xpath("//style | //*[@style]"):
             css = (element.text or "") if element.tag == "style" else element.get("style")
@@ -314,25 +330,21 @@ def _dropdown_href(onchange: str | None, value: str | None) -> str | None:
     return value if _URL_LIKE.match(value) else None
 
 
-def _scripted_href(tag: str, href: str | None, onclick: str | None, tagname: str | None = None) -> str | None:
+def _scripted_href(tag: str, href: str | None, attribute: Callable[[str], str | None]) -> str | None:
     """The URL a link opens by script, when its href only runs it ("javascript:window.open('…')",
     or "#" / "javascript:void(0)" with an onclick that sets location or opens a window, or that
-    hands a pager function the page's path, or a `tagname` target); else its href."""
+    hands a pager function the page's path, or a `tagname` target); else its href. `attribute`
+    reads the element's other attributes, only for such a link."""
     written = (href or "").strip()
-    if tag not in ("a", "area") or (written not in ("", "#") and not written.lower().startswith("javascript:")):
+    if tag not in ("a", "area") or (written not in ("", "#") and written[:11].lower() != "javascript:"):
         return href
+    onclick = attribute("onclick")
     opened = script_navigation(f"{href or ''} {onclick or ''}", new_windows=True)
-    return opened[0] if opened else scripted_target(onclick, tagname) or href
-
-
-def _element_text(element) -> str:
-    """What the link says: an anchor's text, else the alt or title of its image, else its own."""
-    if element.tag == "a":
-        return _anchor_text(element)
-    return _alt_or_title(element.get)
+    return opened[0] if opened else scripted_target(onclick, attribute("tagname")) or href
 
 
 def _anchor_text(anchor) -> str:
+    """What an anchor says: its text, else the alt or title of its image, else its own."""
     if len(anchor) == 0:  # no child element: the common case, and the fast one
         return _squash(anchor.text) or _alt_or_title(anchor.get)
     texts: list[str] = []
@@ -406,8 +418,7 @@ class _LinkScanner(HTMLParser):
             if href is not None:
                 self.found.append(["meta", href, ""])
             return
-        href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get("onclick"),
-                              attributes.get("tagname"))
+        href = _scripted_href(tag, attributes.get(URL_ATTRIBUTES.get(tag, "")), attributes.get)
         if href is None:
             return
         self.found.append([tag, href, _alt_or_title(attributes.get)])
@@ -493,6 +504,11 @@ def canonical_url(url: str) -> str:
             break
         current = normalised
     return current
+
+
+def keyed_links(links: list[Link]) -> list[tuple[str, Link]]:
+    """Each link with its canonical URL, worked out once for all that is done with the link."""
+    return [(canonical_url(link.url), link) for link in links]
 
 
 def _canonical_once(url: str) -> str:

@@ -35,7 +35,7 @@ from crawler.sites import Unit
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.crawl.page_text import summarize
 from crawler.crawl.limits import limit_failure, response_notes
-from crawler.crawl.links import canonical_url, extract_links, is_stylesheet, is_trap_path, stylesheet_links
+from crawler.crawl.links import canonical_url, extract_links, is_stylesheet, is_trap_path, keyed_links, stylesheet_links
 from crawler.crawl.middlewares import PrivateAddressBlocked
 from crawler.crawl.known import KnownPage, KnownWeb, Night
 from crawler.crawl.store import ClaimStore, RunStore
@@ -68,7 +68,7 @@ class UnitCrawl:
     column: FetchResult | None = None
     column_found_by: str = ""
     public: bool = False
-    deferred_links: list[Link] = field(default_factory=list)  # home-page links checked last
+    deferred_links: list[tuple[str, Link]] = field(default_factory=list)  # home-page links checked last, with their keys
     home_framed: bool = False  # the home names no column but shows frames, read for it
     # list pages requested though no page links them: built from a jump box's URL pattern or a
     # pager script, or predicted from the pager's numbering (an ordered set)
@@ -265,10 +265,9 @@ class AuditSpider(scrapy.Spider):
             },
         )
 
-    def _check(self, unit: Unit, link: Link, read_with: Callable | None = None, **meta):
-        """Request for checking a link that no one has claimed yet (None when claimed); GET and
-        `read_with` when given (a style sheet of the unit's, read for what it loads)."""
-        key = canonical_url(link.url)
+    def _check(self, unit: Unit, key: str, link: Link, read_with: Callable | None = None, **meta):
+        """Request for checking a link (`key`: its canonical URL) that no one has claimed yet (None
+        when claimed); GET and `read_with` when given (a style sheet of the unit's, read for what it loads)."""
         if key in self.claimed:
             return None
         self.claimed.add(key)
@@ -291,10 +290,11 @@ class AuditSpider(scrapy.Spider):
             return self._request(link.url, unit, "GET", self.on_resource, headers_only=True)
         return self._request(link.url, unit, "HEAD", self.on_resource)
 
-    def _want_page(self, state: UnitCrawl, link: Link, depth: int, section: str, role: str = "page") -> list | None:
-        """Ask for an in-scope page to be crawled: None when it is not wanted (known, a trap), else the
-        requests it takes: its own, or those of its links when it is carried over from the known web."""
-        key = canonical_url(link.url)
+    def _want_page(self, state: UnitCrawl, key: str, link: Link, depth: int, section: str, role: str = "page"
+                   ) -> list | None:
+        """Ask for an in-scope page (`key`: its canonical URL) to be crawled: None when it is not wanted
+        (known, a trap), else the requests it takes: its own, or those of its links when it is carried
+        over from the known web."""
         known = self.wants.get(key)
         if known is not None:
             if depth < known.depth and known.unit_id == state.unit.id:
@@ -345,8 +345,9 @@ class AuditSpider(scrapy.Spider):
             facts["listed_in"] = [self.item_pages[key].section, self.item_pages[key].name_on_page]
         self._register_roles(state.unit.id, key, facts)
         self.store.put_page(state.unit.id, key, page.url, want.depth, want.section, want.role, facts)
-        self.store.put_edges(state.unit.id, page.url, want.section, [(canonical_url(l.url), l) for l in page.links])
-        return self._crawl_page(state, want, page.url, facts, page.links)
+        keyed = keyed_links(page.links)
+        self.store.put_edges(state.unit.id, page.url, want.section, keyed)
+        return self._crawl_page(state, want, page.url, facts, keyed)
 
     # --- responses ----------------------------------------------------------------------
     def on_page(self, response) -> list:
@@ -383,10 +384,11 @@ class AuditSpider(scrapy.Spider):
         elif want.role != HOME_FRAME and state.scope == "disclosure":
             facts.update(self._disclosure_facts(state, want, key, page, response.url, result))
         self.store.put_page(state.unit.id, key, response.url, want.depth, want.section, want.role, facts)
-        self.store.put_edges(state.unit.id, response.url, want.section, [(canonical_url(l.url), l) for l in links])
+        keyed = keyed_links(links)
+        self.store.put_edges(state.unit.id, response.url, want.section, keyed)
         self.store.tick()
         state.pages_fetched += 1
-        requests += self._crawl_page(state, want, response.url, facts, links)
+        requests += self._crawl_page(state, want, response.url, facts, keyed)
         requests += self._replay_carried()
         self._report_progress()
         return requests
@@ -398,16 +400,16 @@ class AuditSpider(scrapy.Spider):
         elif want.role == "column":
             state.column = self.store.result(key)
 
-    def _crawl_page(self, state: UnitCrawl, want: Want, url: str, facts: dict, links: list[Link]) -> list:
-        """Count the page as crawled and request what it leads to."""
+    def _crawl_page(self, state: UnitCrawl, want: Want, url: str, facts: dict, keyed: list[tuple[str, Link]]) -> list:
+        """Count the page as crawled and request what its links (with their canonical URLs) lead to."""
         state.pages_crawled += 1
         self.counts["pages"] += 1
         if want.role == "home":
-            return list(self._after_home(state, links))
+            return list(self._after_home(state, keyed))
         if want.role == HOME_FRAME:
-            return list(self._after_home_frame(state, links))
-        return (list(self._want_list_pages(state, want, facts, links)) + list(self._column_frames(state, want, links))
-                + list(self._follow(state, want, url, links)))
+            return list(self._after_home_frame(state, keyed))
+        return (list(self._want_list_pages(state, want, facts, keyed)) + list(self._column_frames(state, want, keyed))
+                + list(self._follow(state, want, url, keyed)))
 
     def _resume(self) -> list:
         """Re-derive what an interrupted run still has to do from the facts its store kept.
@@ -431,8 +433,8 @@ class AuditSpider(scrapy.Spider):
                 state.public = bool(page.facts.get("public"))
             self._note_role(state, want, page.key, page.url)
             self._register_roles(page.unit_id, page.key, page.facts)
-            links = self.store.page_links(page.unit_id, page.url)
-            requests += self._crawl_page(state, want, page.url, page.facts, links)
+            keyed = keyed_links(self.store.page_links(page.unit_id, page.url))
+            requests += self._crawl_page(state, want, page.url, page.facts, keyed)
         for state in self.units.values():  # homes and columns that answered no page (an error, a challenge)
             state.home = state.home or self.store.result(canonical_url(state.unit.url))
             if state.column_url:
@@ -492,55 +494,56 @@ class AuditSpider(scrapy.Spider):
             if key not in self.list_pages:  # a menu linking the other sections: no item of this one
                 self.item_pages.setdefault(key, role)
 
-    def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict, links: list[Link]):
+    def _want_list_pages(self, state: UnitCrawl, want: Want, facts: dict, keyed: list[tuple[str, Link]]):
         """Every page of a section's list is crawled, whatever the depth: pagination is not a hop."""
         pages = facts.get("list", {}).get("pages", [])
-        linked = {canonical_url(link.url) for link in links} if pages else set()
+        linked = {key for key, _link in keyed} if pages else set()
         for page_url in pages:
-            if canonical_url(page_url) not in linked:
+            key = canonical_url(page_url)
+            if key not in linked:
                 state.unlinked_list_pages[page_url] = None  # its failure is no broken link: a limit
-            yield from self._want_page(state, Link(page_url, "", "a", PAGE), want.depth, want.section) or ()
+            yield from self._want_page(state, key, Link(page_url, "", "a", PAGE), want.depth, want.section) or ()
 
-    def _after_home(self, state: UnitCrawl, links: list[Link]):
+    def _after_home(self, state: UnitCrawl, keyed: list[tuple[str, Link]]):
         unit = state.unit
         column_url = unit.disclosure_url
         state.column_found_by = "disclosure_url"
         if column_url is None and state.scope == "disclosure":
-            link = find_disclosure_link(links)
+            link = find_disclosure_link([link for _key, link in keyed])
             column_url = link.url if link else None
             state.column_found_by = f"链接文字“{link.text}”" if link else ""
-            frames = [] if link else list(self._frames_of(state, links, HOME_FRAME))
+            frames = [] if link else list(self._frames_of(state, keyed, HOME_FRAME))
             if frames:  # the column link may stand in a frame: decided when they are read
                 state.home_framed = True
                 if not self.discover_only:
-                    state.deferred_links = links
+                    state.deferred_links = keyed
                 yield from frames
                 return
             if link is None and self.site_when_no_column:
                 state.scope = "site"
         if state.scope == "site":
-            yield from self._home_as_site(state, links)
+            yield from self._home_as_site(state, keyed)
             return
         # Home-page links are checked after the crawl, so that pages the column also links
         # are fetched once, as pages.
         if not self.discover_only:
-            state.deferred_links = links
+            state.deferred_links = keyed
         yield from self._enter_column(state, column_url)
 
-    def _home_as_site(self, state: UnitCrawl, links: list[Link]):
+    def _home_as_site(self, state: UnitCrawl, keyed: list[tuple[str, Link]]):
         """The home's links followed as a site's (scope site, or a spot check without a column)."""
         state.scope, state.column_found_by = "site", ""
-        yield from self._follow(state, Want(state.unit.id, 0, HOME_SECTION, "home"), state.unit.url, links)
+        yield from self._follow(state, Want(state.unit.id, 0, HOME_SECTION, "home"), state.unit.url, keyed)
 
-    def _after_home_frame(self, state: UnitCrawl, links: list[Link]):
+    def _after_home_frame(self, state: UnitCrawl, keyed: list[tuple[str, Link]]):
         """A frame of a home page that names no column: its links are the home's, the column link among them."""
         if not self.discover_only:
-            state.deferred_links += links
+            state.deferred_links += keyed
         if state.column_url is not None:
             return
-        link = find_disclosure_link(links)
+        link = find_disclosure_link([link for _key, link in keyed])
         if link is None:
-            yield from self._frames_of(state, links, HOME_FRAME)  # a frameset inside the frame
+            yield from self._frames_of(state, keyed, HOME_FRAME)  # a frameset inside the frame
             return
         state.column_found_by = f"首页框架内链接文字“{link.text}”"
         yield from self._enter_column(state, link.url)
@@ -557,45 +560,45 @@ class AuditSpider(scrapy.Spider):
             self.claimed.add(key)
             yield self._request(column_url, unit, "GET", self.on_page, **{CACHE_META: True})
 
-    def _frames_of(self, state: UnitCrawl, links: list[Link], role: str):
+    def _frames_of(self, state: UnitCrawl, keyed: list[tuple[str, Link]], role: str):
         """Requests for the frames a page shows from the unit's own hosts, read in `role`."""
         section = HOME_SECTION if role == HOME_FRAME else COLUMN_SECTION
-        for link in links:
+        for key, link in keyed:
             if link.tag in FRAME_TAGS and link.kind == PAGE and host_of(link.url) in state.hosts:
-                yield from self._want_page(state, link, 0, section, role) or ()
+                yield from self._want_page(state, key, link, 0, section, role) or ()
 
-    def _column_frames(self, state: UnitCrawl, want: Want, links: list[Link]):
+    def _column_frames(self, state: UnitCrawl, want: Want, keyed: list[tuple[str, Link]]):
         if want.role in COLUMN_ROLES:
-            yield from self._frames_of(state, links, COLUMN_FRAME)
+            yield from self._frames_of(state, keyed, COLUMN_FRAME)
 
-    def _follow(self, state: UnitCrawl, want: Want, page_url: str, links: list[Link]):
-        for link in links:
+    def _follow(self, state: UnitCrawl, want: Want, page_url: str, keyed: list[tuple[str, Link]]):
+        unit_id = state.unit.id
+        for key, link in keyed:
+            # Wanted already as a page, by another unit or at most as deep as this one: whether the
+            # link turns a list's page or not, it changes nothing.
+            known = self.wants.get(key)
+            may_want = known is None or (known.unit_id == unit_id and known.depth > want.depth)
+            if key in self.claimed and not (may_want and link.kind == PAGE):
+                continue  # most links of a site: requested before, nothing to learn here
             requests = None
             # An <iframe> shows a document or a viewer (a WPS office viewer, a map) inside the page:
             # checked, not crawled; the frames that carry a home's, a column's or a list's links
             # are read where those are (_frames_of, the list's pages).
             in_scope = link.kind == PAGE and link.tag != "iframe" and host_of(link.url) in state.hosts
-            if in_scope and self._may_want_deeper(state, want, link):
+            if in_scope and may_want:
                 paginated = link.tag in ("a", "area") and is_pager_link(link.text, link.url, page_url)
                 depth = want.depth if paginated else want.depth + 1
                 section = want.section
                 if want.role in COLUMN_ROLES and not paginated and link.text:
                     section = link.text[:30]
                 if depth <= state.unit.max_depth:
-                    requests = self._want_page(state, link, depth, section)
+                    requests = self._want_page(state, key, link, depth, section)
             if requests is None:
                 # the unit's own style sheets are read for the images and fonts they load
                 reader = self.on_stylesheet if is_stylesheet(link) and host_of(link.url) in state.hosts else None
-                request = self._check(state.unit, link, reader, section=want.section)
+                request = self._check(state.unit, key, link, reader, section=want.section)
                 requests = [request] if request is not None else []
             yield from requests
-
-    def _may_want_deeper(self, state: UnitCrawl, want: Want, link: Link) -> bool:
-        """False when the link's page is wanted already, by another unit or at most as deep as the
-        page carrying the link: whether it turns a list's page or not, it changes nothing (most
-        links of a site lead to pages met before, and reading a pager link costs)."""
-        known = self.wants.get(canonical_url(link.url))
-        return known is None or (known.unit_id == state.unit.id and known.depth > want.depth)
 
     def on_resource(self, response):
         """Answer to a HEAD (or the GET fallback) for an attachment, image, stylesheet or script."""
@@ -616,10 +619,10 @@ class AuditSpider(scrapy.Spider):
         if response.status == 200 and isinstance(response, TextResponse):
             unit = self.units[response.meta["unit_id"]].unit
             links = stylesheet_links(response.text, response.url, response.encoding)
-            self.store.put_edges(unit.id, response.url, response.meta["section"],
-                                 [(canonical_url(link.url), link) for link in links])
-            for link in links:
-                request = self._check(unit, link)
+            keyed = keyed_links(links)
+            self.store.put_edges(unit.id, response.url, response.meta["section"], keyed)
+            for key, link in keyed:
+                request = self._check(unit, key, link)
                 if request is not None:
                     yield request
         self.store.tick()
@@ -728,9 +731,9 @@ class AuditSpider(scrapy.Spider):
         for state in self.units.values():
             if state.home_framed and state.column_url is None and self.site_when_no_column and state.scope != "site":
                 scheduled |= self._crawl_as_site(state)
-            links, state.deferred_links = state.deferred_links, []
-            for link in links:
-                request = self._check(state.unit, link)
+            keyed, state.deferred_links = state.deferred_links, []
+            for key, link in keyed:
+                request = self._check(state.unit, key, link)
                 if request is not None:
                     self.crawler.engine.crawl(request)
                     scheduled = True
@@ -744,8 +747,8 @@ class AuditSpider(scrapy.Spider):
 
     def _crawl_as_site(self, state: UnitCrawl) -> bool:
         """A spot-checked home whose frames named no column either: crawled as a site."""
-        links, state.deferred_links = state.deferred_links, []
-        requests = list(self._home_as_site(state, links)) + self._replay_carried()
+        keyed, state.deferred_links = state.deferred_links, []
+        requests = list(self._home_as_site(state, keyed)) + self._replay_carried()
         for request in requests:
             self.crawler.engine.crawl(request)
         return bool(requests)
@@ -764,7 +767,8 @@ class AuditSpider(scrapy.Spider):
                 paging.numbers.add(number)
                 state.unlinked_list_pages[url] = None
                 self.list_pages[key] = ListRole(unit_id, paging.role.section, paging.role.name_on_page)
-                for request in self._want_page(state, Link(url, "", "a", PAGE), paging.depth, paging.role.section) or ():
+                for request in self._want_page(state, key, Link(url, "", "a", PAGE), paging.depth,
+                                               paging.role.section) or ():
                     self.crawler.engine.crawl(request)
                     scheduled = True
         return scheduled
