@@ -96,6 +96,7 @@ _LIST_PAGE = re.compile(rf"(?P<stem>[\w.-]*){_PAGE_EXTENSION}|", re.I)
 URL_PARTS = re.compile(r"[^:/?#]*://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
 
 
+@lru_cache(maxsize=4096)  # asked of the links of every page: menus and pagers repeat their words
 def pager_word(text: str) -> str:
     """What a pager link says, normalised: '下一页', '>>', '2' (from '[2]', '第2页'); '' for other texts."""
     word = _DECORATION.sub("", unicodedata.normalize("NFKC", text or "")).lower()

@@ -558,4 +558,4 @@ def is_trap_path(url: str) -> bool:
     segments = [segment for segment in path.split("/") if segment]
     if len(segments) > MAX_PATH_SEGMENTS:
         return True
-    return any(count > MAX_SEGMENT_REPEATS for count in Counter(segments).values())
+    return len(set(segments)) < len(segments) and max(Counter(segments).values()) > MAX_SEGMENT_REPEATS

@@ -217,6 +217,8 @@ class AuditSpider(scrapy.Spider):
         for unit in units:
             scope = scope_override or unit.scope
             self.units[unit.id] = UnitCrawl(unit, {host_of(unit.url)}, scope)
+        # what the address guard resolves for every request of a unit (PublicAddressGuardMiddleware)
+        self.unit_hostnames = {unit.id: urlsplit(unit.url).hostname for unit in units}
         self.claimed: set[str] = set()  # canonical URLs already requested this run
         self.wants: dict[str, Want] = {}  # canonical URL -> the crawl that parses it as a page
         self.probed_hosts: set[str] = set()
@@ -258,7 +260,7 @@ class AuditSpider(scrapy.Spider):
             dont_filter=True,  # the spider deduplicates by canonical URL itself
             meta={
                 "unit_id": unit.id,
-                "unit_host": urlsplit(unit.url).hostname,
+                "unit_host": self.unit_hostnames[unit.id],
                 "key": canonical_url(url),
                 "handle_httpstatus_list": HANDLED_STATUSES,
                 **meta,
@@ -716,7 +718,7 @@ class AuditSpider(scrapy.Spider):
             callback=self.on_probe,
             errback=self.on_probe_failure,
             dont_filter=True,
-            meta={"probe_host": host, "unit_host": urlsplit(unit.url).hostname,
+            meta={"probe_host": host, "unit_host": self.unit_hostnames[unit.id],
                   "handle_httpstatus_list": HANDLED_STATUSES, "dont_retry": True},
         )
 
