@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -40,6 +40,7 @@ SHORT_BODY_CHARS = 600
 # A 200 page this close to the host's answer for a non-existent path is that error page.
 BASELINE_SIMILARITY = 0.9
 SHINGLED_CHARS = 5000
+DISTINCT_PREFIX_CHARS = 64  # the first prefix whose distinct characters are counted
 # A fixed path per host whose answer is that host's error baseline (fixed: runs are reproducible).
 # The status of a server refusing a client that asks too often (retried with back-off first).
 RATE_LIMITED = 429
@@ -83,7 +84,7 @@ def _error_phrase(value: str) -> str:
     for phrase in ERROR_PHRASES:
         if phrase in lowered:
             return phrase
-    if _STATUS_404.search(value):
+    if "404" in value and _STATUS_404.search(value):
         return "404"
     return ""
 
@@ -96,16 +97,20 @@ def baseline_similarity(result: FetchResult, baseline: FetchResult) -> float:
     """
     if not result.text or not baseline.text:
         return 0.0
-    mine, theirs = _shingles(result.text), _shingles(baseline.text)
+    mine, theirs = _shingles(result.text), _baseline_shingles(baseline.text)
     if not mine or not theirs:
         return float(result.text == baseline.text)
     return len(mine & theirs) / len(mine | theirs)
 
 
-@lru_cache(maxsize=256)
 def _shingles(text: str) -> frozenset[str]:
     text = text[:SHINGLED_CHARS]
     return frozenset(text[i:i + 4] for i in range(max(0, len(text) - 3)))
+
+
+# A host's error page is compared with every page of the host: its shingles are built once. A
+# page's are built for its one comparison and not kept (5,000 characters make about 1 MB).
+_baseline_shingles = lru_cache(maxsize=16)(_shingles)
 
 
 def _is_html(result: FetchResult) -> bool:
@@ -162,24 +167,23 @@ def classify_link(
     signal = error_page_signal(result.title, result.heading, result.text)
     if signal:
         return Verdict("soft_404", f"HTTP {result.status}，但{signal}，是错误页面")
-    if baseline is not None and _same_as_baseline(result, baseline):
-        return Verdict(
-            "soft_404",
-            f"HTTP {result.status}，但内容与该站点不存在页面的返回内容几乎相同（相似度 {baseline_similarity(result, baseline):.0%}）",
-        )
+    similarity = _likeness_to_baseline(result, baseline) if baseline is not None else 0.0
+    if similarity >= BASELINE_SIMILARITY:
+        return Verdict("soft_404", f"HTTP {result.status}，但内容与该站点不存在页面的返回内容几乎相同（相似度 {similarity:.0%}）")
     return None
 
 
-def _same_as_baseline(result: FetchResult, baseline: FetchResult) -> bool:
+def _likeness_to_baseline(result: FetchResult, baseline: FetchResult) -> float:
+    """The page's similarity to its host's error page; 0 when the page cannot be that error page."""
     if baseline.status is None or not _is_html(baseline):
-        return False
+        return 0.0
     # A host that redirects unknown paths to its home page must not make its home page an error,
     # and a host's root is never a missing page (a parked domain answers it like any path).
     if (baseline.final_url or baseline.url) == (result.final_url or result.url) and len(result.redirects) <= 1:
-        return False
-    if urlsplit(result.url).path in ("", "/"):
-        return False
-    return _sizes_allow_match(result.text, baseline.text) and baseline_similarity(result, baseline) >= BASELINE_SIMILARITY
+        return 0.0
+    if not _sizes_allow_match(result.text, baseline.text) or urlsplit(result.url).path in ("", "/"):
+        return 0.0
+    return baseline_similarity(result, baseline)
 
 
 def _sizes_allow_match(text: str, baseline_text: str) -> bool:
@@ -187,14 +191,23 @@ def _sizes_allow_match(text: str, baseline_text: str) -> bool:
 
     Jaccard similarity is at most smaller set / larger set; a text of n characters has at most
     n - 3 shingles and, with c distinct characters, at least c / 4. This rules out most pages
-    of a site without building their shingle sets.
+    of a site without building their shingle sets. The distinct characters of a prefix are
+    at most those of the text: counted on a growing prefix, the few first often rule a page out.
     """
     text = text[:SHINGLED_CHARS]
-    theirs = len(_shingles(baseline_text))
+    theirs = len(_baseline_shingles(baseline_text))
     if len(text) < 4 or not theirs:
         return True  # too short to bound: compared as they are
-    at_most, at_least = len(text) - 3, len(set(text)) / 4
-    return at_most >= BASELINE_SIMILARITY * theirs and theirs >= BASELINE_SIMILARITY * at_least
+    if len(text) - 3 < BASELINE_SIMILARITY * theirs:
+        return False
+    if theirs >= BASELINE_SIMILARITY * (len(text) / 4):
+        return True  # no count of distinct characters can rule it out
+    prefix = DISTINCT_PREFIX_CHARS
+    while theirs >= BASELINE_SIMILARITY * (len(set(text[:prefix])) / 4):
+        if prefix >= len(text):
+            return True
+        prefix *= 4
+    return False
 
 
 @dataclass(frozen=True)
@@ -207,54 +220,81 @@ class CarriedLink:
 
 
 def by_target(carried: Iterable[CarriedLink], result_of: Callable[[str], FetchResult | None]
-              ) -> list[tuple[FetchResult | None, list[CarriedLink]]]:
-    """(result, links) per target URL, for links held in page order rather than by target."""
+              ) -> tuple[list[tuple[str, FetchResult | None, list[Link]]], Callable[[list[str]], Iterator[tuple[str, CarriedLink]]]]:
+    """`link_findings`' targets and pairs for links held in page order rather than by target (the
+    target URL as its key)."""
     grouped: dict[str, list[CarriedLink]] = defaultdict(list)
     for item in carried:
         grouped[item.link.url].append(item)
-    return [(result_of(url), items) for url, items in grouped.items()]
+    targets = [(url, result_of(url), list(dict.fromkeys(Link(i.link.url, i.link.text, "", i.link.kind) for i in items)))
+               for url, items in grouped.items()]
+    return targets, lambda keys: ((key, item) for key in keys for item in grouped[key])
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """What a target with a finding leaves for its pairs: its verdict per spelling and kind and per
+    link text, its status and evidence (the result itself only when its links are blocked)."""
+
+    verdicts: dict[tuple[str, str], Verdict | None]
+    promises: dict[str, Verdict | None]
+    status: int | None
+    evidence: dict
+    blocking: FetchResult | None
 
 
 def link_findings(
     unit_id: str,
-    targets: Iterable[tuple[FetchResult | None, Iterable[CarriedLink]]],
+    targets: Iterable[tuple[str, FetchResult | None, Iterable[Link]]],
+    carried_links: Callable[[list[str]], Iterable[tuple[str, CarriedLink]]],
     baseline_of: Callable[[str], FetchResult | None],
     public_site: bool,
-    wrong_link: Callable[[Link, FetchResult], str | None] = lambda link, result: None,
+    wrong_link: Callable[[str, FetchResult], str | None] = lambda text, result: None,
 ) -> list[Finding]:
     """Findings for every (page, target) pair of a unit; challenged targets grouped per host and section.
 
-    `targets`: each checked target's result (None: never fetched) with the links that carry it, read
-    once, in order: a target is judged once and its findings share one evidence. `wrong_link` judges a working
-    page link against what its text promises (checks.wrong_link).
+    `targets`: each checked target's key, result (None: never fetched) and the distinct ways pages
+    write the link to it (url, text, kind), read once, in order: a target is judged once per
+    spelling and kind and once per link text, and its findings share one evidence. Only then are the
+    pairs asked of `carried_links(keys)`, for the targets with a finding, in the order given: the
+    (key, pair) of every page and link carrying them, by target. `wrong_link` judges a working page
+    link's text against the page it opens (checks.wrong_link).
     """
-    findings: list[Finding] = []
-    blocked: dict[tuple[str, str], list[tuple[CarriedLink, FetchResult]]] = defaultdict(list)
-    for result, links in targets:
+    judged: dict[str, _Judged] = {}
+    for key, result, links in targets:
         if result is None:
             continue
-        verdicts: dict[tuple[str, str], Verdict | None] = {}  # the target's verdict per spelling and kind
-        promises: dict[tuple[str, str], str | None] = {}  # wrong_link per spelling and link text
-        evidence = result.evidence()
-        for item in links:
-            link = item.link
+        links = list(links)
+        verdicts: dict[tuple[str, str], Verdict | None] = {}
+        for link in links:
             if (link.url, link.kind) not in verdicts:
                 verdicts[link.url, link.kind] = classify_link(
                     Link(link.url, "", "", link.kind), result, baseline_of(host_of(link.url)), public_site)
-            verdict = verdicts[link.url, link.kind]
-            if verdict is None and link.kind == PAGE:
-                if (link.url, link.text) not in promises:
-                    promises[link.url, link.text] = wrong_link(link, result)
-                detail = promises[link.url, link.text]
-                verdict = Verdict("wrong_link", detail) if detail else None
-            if verdict is None:
-                continue
-            if verdict.check == "link_blocked":
-                blocked[(host_of(link.url), item.section)].append((item, result))
-                continue
-            findings.append(Finding(unit_id=unit_id, check=verdict.check, page_url=item.page_url,
-                                    detail=verdict.detail, target_url=link.url, link_text=link.text,
-                                    http_status=result.status, evidence=evidence))
+        # A page linking a URL as a page and otherwise too carries it as a page with its fullest
+        # words: each text of a URL that works as a page is judged.
+        promises: dict[str, Verdict | None] = {}
+        for link in links:
+            if link.text not in promises and (link.url, PAGE) in verdicts and verdicts[link.url, PAGE] is None:
+                detail = wrong_link(link.text, result)
+                promises[link.text] = Verdict("wrong_link", detail) if detail else None
+        if any(verdicts.values()) or any(promises.values()):
+            blocking = any(v is not None and v.check == "link_blocked" for v in verdicts.values())
+            judged[key] = _Judged(verdicts, promises, result.status, result.evidence(), result if blocking else None)
+    findings: list[Finding] = []
+    blocked: dict[tuple[str, str], list[tuple[CarriedLink, FetchResult]]] = defaultdict(list)
+    for key, item in carried_links(list(judged)) if judged else ():
+        target, link = judged[key], item.link
+        verdict = target.verdicts[link.url, link.kind]
+        if verdict is None and link.kind == PAGE:
+            verdict = target.promises[link.text]
+        if verdict is None:
+            continue
+        if verdict.check == "link_blocked":
+            blocked[(host_of(link.url), item.section)].append((item, target.blocking))
+            continue
+        findings.append(Finding(unit_id=unit_id, check=verdict.check, page_url=item.page_url,
+                                detail=verdict.detail, target_url=link.url, link_text=link.text,
+                                http_status=target.status, evidence=target.evidence))
     for (host, section), items in blocked.items():
         findings.append(blocked_finding(unit_id, host, section, items))
     return findings

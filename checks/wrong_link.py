@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from checks.facts import FetchResult
@@ -81,20 +82,27 @@ def _is_html(target: FetchResult) -> bool:
 def _parked_or_gambling(host: str, title: str, body: str, other_unit_hosts: dict[str, str],
                         page_unit_host: str, rules: Rules) -> str | None:
     lowered_title, lowered_body = title.lower(), (body or "").lower()
-    for keyword in rules.wrong_link.parked_keywords:
-        if keyword.lower() in lowered_title or keyword.lower() in lowered_body:
+    for keyword, lowered in _lowered(rules.wrong_link.parked_keywords):
+        if lowered in lowered_title or lowered in lowered_body:
             return f"目标网站（{host}）是停放或待售域名页面（含“{keyword}”），原网站已不在该域名上"
     # Government sites report on gambling cases ("查获百家乐赌具"): they are not gambling pages.
     official = host_and_port(host)[0].endswith(".gov.cn") or any(same_site(host, h) for h in [*other_unit_hosts, page_unit_host])
     if official:
         return None
-    in_title = [k for k in rules.wrong_link.gambling_keywords if k.lower() in lowered_title]
-    in_body = [k for k in rules.wrong_link.gambling_keywords if k.lower() in lowered_body]
+    gambling = _lowered(rules.wrong_link.gambling_keywords)
+    in_title = [keyword for keyword, lowered in gambling if lowered in lowered_title]
+    in_body = [keyword for keyword, lowered in gambling if lowered in lowered_body]
     if in_title:
         return f"目标网站（{host}）疑似博彩网站：页面标题含“{in_title[0]}”，域名可能已被他人占用"
     if len(in_body) >= 2:
         return f"目标网站（{host}）疑似博彩网站：页面含“{in_body[0]}”“{in_body[1]}”，域名可能已被他人占用"
     return None
+
+
+@lru_cache(maxsize=8)
+def _lowered(keywords: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each keyword with its lower case, made once per list rather than once per page judged."""
+    return tuple((keyword, keyword.lower()) for keyword in keywords)
 
 
 def _other_unit(text: str, title: str, heading: str, host: str, page_unit_host: str,

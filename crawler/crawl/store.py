@@ -99,17 +99,6 @@ def _decode(data: str) -> FetchResult:
     return FetchResult(**json.loads(data))
 
 
-def _distinct_pairs(rows: Iterable[tuple]) -> Iterator[CarriedLink]:
-    """(key, url, page_url, section, text, tag, kind) rows sorted by url and page: one pair per page
-    and link as written; a page linking it twice gives its fullest words."""
-    for (url, page_url), same in itertools.groupby(rows, key=itemgetter(1, 2)):
-        _key, _url, _page, section, text, tag, kind = next(same)
-        for _key, _url, _page, other_section, other_text, other_tag, other_kind in same:
-            section, text = min(section, other_section), max(text, other_text)
-            tag, kind = min(tag, other_tag), min(kind, other_kind)
-        yield CarriedLink(page_url, section, Link(url, text, tag, kind))
-
-
 class RunStore:
     # What a killed crawl had not committed is fetched again by its resume: commit every second
     # (in WAL mode without fsync a commit costs about a millisecond, writing the pages it changed).
@@ -218,15 +207,26 @@ class RunStore:
         row = self.db.execute("SELECT data FROM baselines WHERE host = ?", (host,)).fetchone()
         return _decode(row[0]) if row else None
 
-    def link_targets(self, unit_id: str) -> Iterator[tuple[str, FetchResult | None, Iterator[CarriedLink]]]:
-        """Each distinct target the unit's pages link, by key: its result and every distinct (page,
-        link as written) pair carrying it. One pass over the links in target order: each result is
-        read once, and a target every page links (a logo, a style sheet) is never held whole, its
-        links come one by one (read them before asking for the next target)."""
-        rows = self.db.execute("SELECT key, url, page_url, section, text, tag, kind FROM edges WHERE unit_id = ?"
-                               " ORDER BY key, url, page_url", (unit_id,))
-        for key, group in itertools.groupby(rows, key=itemgetter(0)):
-            yield key, self.result(key), _distinct_pairs(group)
+    def link_targets(self, unit_id: str) -> Iterator[tuple[str, FetchResult | None, list[Link]]]:
+        """Each distinct target the unit's pages link, by key: its result and the distinct ways the
+        pages write the link (url, text, kind; no tag). One pass in target order, one row a target:
+        a target every page links (a logo, a style sheet) comes as the few ways it is written."""
+        rows = self.db.execute(
+            "SELECT key, (SELECT data FROM results WHERE url = key), json_group_array(DISTINCT json_array(url, text, kind))"
+            " FROM edges WHERE unit_id = ? GROUP BY key ORDER BY key", (unit_id,))
+        for key, data, spellings in rows:
+            yield key, _decode(data) if data else None, [Link(url, text, "", kind) for url, text, kind in json.loads(spellings)]
+
+    def carried_links(self, unit_id: str, keys: list[str]) -> Iterator[tuple[str, CarriedLink]]:
+        """(key, pair) of every distinct (page, link as written) pair carrying one of the targets
+        `keys`, by key, link and page, one by one (the targets' pairs are never gathered): a page
+        linking a target twice gives its fullest words."""
+        rows = self.db.execute(
+            "SELECT key, url, page_url, min(section), max(text), min(tag), min(kind) FROM edges"
+            " WHERE unit_id = ? AND key IN (SELECT value FROM json_each(?))"
+            " GROUP BY key, url, page_url ORDER BY key, url, page_url", (unit_id, _JSON.encode(keys)))
+        for key, url, page_url, section, text, tag, kind in rows:
+            yield key, CarriedLink(page_url, section, Link(url, text, tag, kind))
 
     def carried_keys(self) -> set[str]:
         return {key for (key,) in self.db.execute("SELECT url FROM carried")}

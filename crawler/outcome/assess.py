@@ -9,11 +9,11 @@ from functools import lru_cache
 
 from checks.crawl_checks import (crawl_limit_finding, hidden_by_limits, limit_stats, site_findings, undecodable_note,
                                  unlinked_pages_line, unreached_unlinked_pages)
-from checks.facts import FetchResult
+from checks.facts import FetchResult, Link
 from checks.findings import Finding
 from checks.hosts import host_of
 from checks.ipv6 import IPv6Report
-from checks.link_checks import CarriedLink, link_findings
+from checks.link_checks import link_findings
 from checks.metadata import metadata_findings
 from checks.rules import Rules
 from checks.sections import ListItem, SectionFacts, section_findings
@@ -52,15 +52,14 @@ class TargetTally:
         self.checked = 0
         self.noted: list[tuple[str, FetchResult]] = []
 
-    def count(self, targets: Iterable[tuple[str, FetchResult | None, Iterable[CarriedLink]]]
-              ) -> Iterator[tuple[FetchResult | None, Iterable[CarriedLink]]]:
-        for _key, result, links in targets:
+    def count(self, targets: Iterable[tuple[str, FetchResult | None, list[Link]]]
+              ) -> Iterator[tuple[str, FetchResult | None, list[Link]]]:
+        for key, result, links in targets:
             if result is not None:
                 self.checked += 1
                 if result.error_kind or result.notes:
-                    links = list(links)
-                    self.noted += [(url, result) for url in sorted({item.link.url for item in links})]
-            yield result, links
+                    self.noted += [(url, result) for url in sorted({link.url for link in links})]
+            yield key, result, links
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,10 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
     findings += link_findings(
         unit.id,
         tally.count(store.link_targets(unit.id)),
+        lambda keys: store.carried_links(unit.id, keys),
         lru_cache(maxsize=64)(store.baseline),
         public_site=bool(stats.get("public")),
-        wrong_link=lambda link, result: wrong_link_detail(link.text, own_host, result, others, unit.name, context.rules),
+        wrong_link=lambda text, result: wrong_link_detail(text, own_host, result, others, unit.name, context.rules),
     )
     if ipv6 is not None:
         findings += ipv6.findings(unit.id, unit.url)

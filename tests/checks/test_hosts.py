@@ -46,6 +46,6 @@ def test_baseline_is_found_for_a_mixed_case_host_with_its_default_port():
     results = {missing: FetchResult(url=missing, status=200, final_url=missing, title="提示",
                                     text=LOST, content_type="text/html")}
     carried = [CarriedLink(page, "首页", Link(missing, "一则通知", "a", "page"))]
-    findings = link_findings("nanjing", by_target(carried, results.get), baselines.get, public_site=False)
+    findings = link_findings("nanjing", *by_target(carried, results.get), baselines.get, public_site=False)
     assert [f.check for f in findings] == ["soft_404"]
     assert "相似" in findings[0].detail

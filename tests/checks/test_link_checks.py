@@ -1,4 +1,7 @@
 """Link verdicts on plain facts: what is broken, what is an error page, and what must not be flagged."""
+import random
+import tracemalloc
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -6,7 +9,9 @@ from checks.crawl_checks import crawl_limit_finding, site_findings
 from checks.facts import ATTACHMENT, PAGE, RESOURCE, FetchResult, Link, is_transient
 from checks.link_checks import (
     BASELINE_SIMILARITY,
+    SHINGLED_CHARS,
     CarriedLink,
+    _shingles,
     _sizes_allow_match,
     baseline_similarity,
     classify_link,
@@ -123,7 +128,7 @@ def test_link_findings_one_row_per_page_target_and_blocked_grouped():
     carried += [CarriedLink(pages[0], "通知公告", Link(t, "", "a", PAGE)) for t in blocked_targets]
     results = {target: ok(url=target, status=404)}
     results.update({t: ok(url=t, status=412, challenge="__jsl_clearance") for t in blocked_targets})
-    findings = link_findings("u1", by_target(carried, results.get), lambda host: None, public_site=False)
+    findings = link_findings("u1", *by_target(carried, results.get), lambda host: None, public_site=False)
     broken = [f for f in findings if f.check == "broken_link"]
     assert sorted(f.page_url for f in broken) == pages
     blocked = [f for f in findings if f.check == "link_blocked"]
@@ -133,7 +138,7 @@ def test_link_findings_one_row_per_page_target_and_blocked_grouped():
 def test_not_broken_links_are_not_in_findings():
     resource = Link("http://a.test/logo.png", "标志", "img", RESOURCE)
     results = {resource.url: FetchResult(url=resource.url, method="GET", status=200, content_type="image/png")}
-    assert link_findings("u", by_target([CarriedLink("http://a.test/", "首页", resource)], results.get), lambda h: None, False) == []
+    assert link_findings("u", *by_target([CarriedLink("http://a.test/", "首页", resource)], results.get), lambda h: None, False) == []
 
 
 def test_site_findings():
@@ -160,13 +165,58 @@ def test_size_bound_never_rules_out_a_page_alike_enough(text, baseline_text):
     assert _sizes_allow_match(text, baseline_text) or similarity < BASELINE_SIMILARITY
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0x4e00, max_codepoint=0x4e60), max_size=400),
+       st.text(alphabet="ab页面未找到", min_size=1, max_size=300))
+def test_size_bound_on_a_prefix_decides_as_on_the_whole_text(text, baseline_text):
+    theirs = len(_shingles(baseline_text[:SHINGLED_CHARS]))
+    cut = text[:SHINGLED_CHARS]
+    whole = len(cut) < 4 or not theirs or (len(cut) - 3 >= BASELINE_SIMILARITY * theirs
+                             and theirs >= BASELINE_SIMILARITY * (len(set(cut)) / 4))
+    assert _sizes_allow_match(text, baseline_text) == whole
+
+
+def test_pages_compared_with_the_error_page_leave_no_shingles_behind():
+    # A 5,000-character page's shingles take about 1 MB: kept for the next pages, the last 256
+    # of them held the assessment at 230 MB more.
+    rng = random.Random(7)
+    texts = ["".join(chr(rng.randrange(0x4e00, 0x9fff)) for _ in range(SHINGLED_CHARS)) for _ in range(101)]
+    baseline = FetchResult("http://a.test/probe", status=404, content_type=HTML, text=texts[0])
+    pages = [ok(url=f"http://a.test/{n}.html", final_url=f"http://a.test/{n}.html", text=text)
+             for n, text in enumerate(texts[1:])]
+    classify_link(PAGE_LINK, pages[0], baseline)  # the error page's shingles: built once, kept
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        assert all(classify_link(PAGE_LINK, page, baseline) is None for page in pages)
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000
+
+
+def test_the_pairs_of_a_target_are_read_only_when_it_has_a_finding():
+    fine, gone = "http://a.test/ok.html", "http://a.test/gone.html"
+    targets = [(fine, ok(url=fine), [Link(fine, "通知", "", PAGE)]), (gone, ok(url=gone, status=404), [Link(gone, "通知", "", PAGE)])]
+    asked = []
+
+    def carried_links(keys):
+        asked.append(keys)
+        return [(gone, CarriedLink("http://a.test/", "首页", Link(gone, "通知", "a", PAGE)))]
+
+    [finding] = link_findings("u", targets, carried_links, lambda host: None, public_site=False)
+    assert asked == [[gone]] and (finding.check, finding.target_url) == ("broken_link", gone)
+    assert link_findings("u", targets[:1], carried_links, lambda host: None, public_site=False) == []
+    assert asked == [[gone]]  # nothing to report: no pair read
+
+
 def test_a_persisting_429_is_a_rate_limit_not_a_broken_link():
     page = "http://h.gov.cn/list.html"
     limited = [f"http://h.gov.cn/{n}.html" for n in range(3)]
     results = {url: FetchResult(url=url, status=429, final_url=url, attempts=4) for url in limited}
     results[limited[0]].headers = {"Retry-After": "600"}
     carried = [CarriedLink(page, "通知公告", Link(url, "通知", "a", "page")) for url in limited]
-    findings = link_findings("u1", by_target(carried, results.get), lambda host: None, public_site=False)
+    findings = link_findings("u1", *by_target(carried, results.get), lambda host: None, public_site=False)
     assert [f.check for f in findings] == ["link_blocked"]  # one row for the section, never broken_link
     assert "HTTP 429" in findings[0].detail and "3 个链接未能核验" in findings[0].detail
     assert "重试 3 次" in findings[0].detail

@@ -317,11 +317,11 @@ def _audit(web: GeneratedWeb, unit_id: str, rendered: bool = False) -> tuple[lis
     others = {urlsplit(u.url).netloc: u.name for u in web.units if u.id != unit.id}
     carried = [CarriedLink(url, section, link) for url, (html, section) in pages.items() for link in _links(url, html)]
     findings += link_findings(
-        unit.id, by_target(carried, lambda url: fetcher.get(url)[0]),
+        unit.id, *by_target(carried, lambda url: fetcher.get(url)[0]),
         # No error baseline per host: the crawler's probe of a host's non-existent path would
         # make the parked domain, which answers every path alike, a soft 404 (see the truth).
         lambda host: None, public_site=False,
-        wrong_link=lambda link, result: wrong_link_detail(link.text, own.netloc, result, others, unit.name, RULES),
+        wrong_link=lambda text, result: wrong_link_detail(text, own.netloc, result, others, unit.name, RULES),
     )
     findings += _disclosure_findings(web, unit, pages, fetcher)
     link_hosts = {urlsplit(c.link.url).netloc for c in carried
