@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,6 +38,17 @@ _SHORT = re.compile(
 def shanghai_now() -> dt.datetime:
     """Now on the inspectors' clock (Asia/Shanghai), whatever the machine's zone."""
     return dt.datetime.now(SHANGHAI)
+
+
+def shanghai_timestamp() -> str:
+    """Now on the inspectors' clock to the second, as ISO text (2026-03-03T01:02:03+08:00): the
+    time of every answer of a crawl, written once a second however many answers share it."""
+    return _second_on_shanghai_clock(int(time.time()))
+
+
+@lru_cache(maxsize=1)
+def _second_on_shanghai_clock(second: int) -> str:
+    return dt.datetime.fromtimestamp(second, SHANGHAI).isoformat()
 
 
 def shanghai_today() -> dt.date:

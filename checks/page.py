@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from functools import cached_property
 
 import lxml.html
@@ -31,13 +32,7 @@ class ParsedPage:
     def __init__(self, html: str) -> None:
         self.html = html or ""
         data = XML_UNSAFE.sub("", _XML_DECLARATION.sub("", self.html)).encode("utf-8", "replace")  # lone surrogates
-        parser = lxml.html.HTMLParser(
-            encoding="utf-8",  # the page is decoded already: a <meta charset> must not re-decode it
-            recover=True,
-            huge_tree=True,
-            remove_comments=True,
-            no_network=True,
-        )
+        parser = _parser()
         try:
             self.root = lxml.html.document_fromstring(data, parser=parser)
         except (etree.LxmlError, ValueError):  # nothing but white space
@@ -49,6 +44,24 @@ class ParsedPage:
         tree = copy.deepcopy(self.root)
         drop_non_content(tree)
         return tree
+
+
+_parsers = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    """This thread's parser, made once: a fresh one adds a third to the parse of a small page
+    (one parser parses one page at a time; its error log is the last page's)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = lxml.html.HTMLParser(
+            encoding="utf-8",  # the page is decoded already: a <meta charset> must not re-decode it
+            recover=True,
+            huge_tree=True,
+            remove_comments=True,
+            no_network=True,
+        )
+    return parser
 
 
 def as_parsed(page: str | ParsedPage) -> ParsedPage:

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from checks.dates import item_date, parse_dates, remove_dates
+from checks.dates import item_date, parse_dates, remove_dates, shanghai_now, shanghai_timestamp
 
 TODAY = dt.date(2024, 3, 1)
 
@@ -90,3 +90,11 @@ def test_every_written_form_round_trips(day):
 @given(st.integers(min_value=1990, max_value=2099), st.integers(min_value=1, max_value=9999))
 def test_document_numbers_never_parse(year, number):
     assert parse_dates(f"署发〔{year}〕{number}号 公告{year}年第{number}号", today=TODAY) == []
+
+
+def test_the_timestamp_of_an_answer_is_now_on_the_shanghai_clock_to_the_second():
+    for _ in range(1000):  # made once a second: never stale, whenever the second turns
+        before = shanghai_now().isoformat(timespec="seconds")
+        stamp = shanghai_timestamp()
+        after = shanghai_now().isoformat(timespec="seconds")
+        assert stamp in (before, after) and stamp.endswith("+08:00")

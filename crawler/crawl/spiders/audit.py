@@ -13,6 +13,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -23,7 +24,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionClosed, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from checks.dates import shanghai_now
+from checks.dates import shanghai_now, shanghai_timestamp
 from checks.hosts import host_of
 from checks.facts import EVIDENCE_HEADERS, MALFORMED, PAGE, FetchResult, Link, is_transient
 from checks.firewall import challenge_shape
@@ -132,6 +133,21 @@ def find_disclosure_link(links: list[Link]) -> Link | None:
     return None
 
 
+# Scrapy keys a response's headers by their title-cased bytes name
+_EVIDENCE_KEYS = {name.title().encode("latin-1"): name for name in EVIDENCE_HEADERS}
+
+
+def evidence_headers(headers) -> dict[str, str]:
+    """The EVIDENCE_HEADERS a response carries, with their last value, in that order. Read in one
+    pass over the few headers it has: a look-up per name case-folds it, on every answer of a crawl."""
+    found = {}
+    for key in headers:
+        name = _EVIDENCE_KEYS.get(key.title())
+        if name is not None and (value := headers[key]):
+            found[name] = value.decode("latin-1")
+    return {name: found[name] for name in EVIDENCE_HEADERS if name in found}
+
+
 def failure_message(exc: BaseException) -> str:
     """The technical reason of a failure, short: 'wrong version number', 'took longer than 3.0 seconds'."""
     message = str(exc) or type(exc).__name__
@@ -152,8 +168,7 @@ def failure_to_result(url: str, method: str, failure, redirects: list[str], maxs
     """A download failure as a FetchResult with an error kind the checks explain."""
     kind, message = limit_failure(failure.value, maxsize) or failure_kind(failure.value, redirects)
     return FetchResult(url=url, method=method, final_url=redirects[-1] if redirects else url,
-                       redirects=redirects, error_kind=kind, error=message[:300],
-                       fetched_at=shanghai_now().isoformat(timespec="seconds"))
+                       redirects=redirects, error_kind=kind, error=message[:300], fetched_at=shanghai_timestamp())
 
 
 def failure_kind(exc: BaseException, redirects: list[str]) -> tuple[str, str]:
@@ -674,23 +689,28 @@ class AuditSpider(scrapy.Spider):
         if isinstance(response, TextResponse):
             body = response.text
             title, heading, text = summarize(body, TEXT_CHARS)
+        headers = evidence_headers(response.headers)
         return FetchResult(
             url=url,
             method=method,
             status=response.status,
             final_url=response.url,
             redirects=redirects,
-            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+            content_type=headers.get("Content-Type", ""),
             title=title[:200],
             heading=heading[:200],
             text=text,
             challenge=challenge_shape(response.status, response.headers, body),
             attempts=1 + response.meta.get("retry_times", 0) + response.meta.get("retry_after_attempt", 0),
-            fetched_at=shanghai_now().isoformat(timespec="seconds"),
-            headers={name: value.decode("latin-1") for name in EVIDENCE_HEADERS if (value := response.headers.get(name))},
+            fetched_at=shanghai_timestamp(),
+            headers=headers,
             body_sha256=hashlib.sha256(response.body).hexdigest() if response.body else "",
-            notes=response_notes(response, self.settings.getint("DOWNLOAD_WARNSIZE")),
+            notes=response_notes(response, self._warnsize),
         )
+
+    @cached_property
+    def _warnsize(self) -> int:
+        return self.settings.getint("DOWNLOAD_WARNSIZE")
 
     def _record(self, key: str, result: FetchResult, meta: dict) -> None:
         self.store.put_result(key, result)
