@@ -62,8 +62,9 @@ CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS confirmed (url TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS carried (url TEXT PRIMARY KEY);
 """
-# The edges of a page are read by (unit, page). A crawl writing a fresh store builds this index
-# when it closes: kept up to date on every insert it costs more than building it once.
+# The edges of a page are read by (unit, page): by a resumed crawl and by a nightly run's end, not
+# by a spot check's assessment. Built the first time they are read: kept up to date on every insert
+# of a crawl it costs more than building it once, and a run that never reads them never builds it.
 EDGES_INDEX = "CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url)"
 PAGE_COLUMNS = "unit_id, key, url, depth, section, role, facts"
 
@@ -104,9 +105,7 @@ class RunStore:
     # (in WAL mode without fsync a commit costs about a millisecond, writing the pages it changed).
     COMMIT_EVERY_SECONDS = 1.0
 
-    def __init__(self, path: Path, filling: bool = False):
-        """`filling`: the store is written in bulk (a crawl, a merge); when it starts empty, the
-        index of its edges is built when it closes."""
+    def __init__(self, path: Path):
         self.path = Path(path)
         self.failure = ""  # the first write the disk refused, as a one-line message
         try:
@@ -114,11 +113,10 @@ class RunStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
             self.db.execute("PRAGMA synchronous=NORMAL")
-            if not (filling and self.db.execute("SELECT NOT EXISTS (SELECT 1 FROM edges)").fetchone()[0]):
-                self.db.execute(EDGES_INDEX)  # a resumed crawl reads its pages' edges at once
         except sqlite3.Error as exc:
             raise self._failed(exc) from exc
         self.last_commit = time.monotonic()
+        self.edges_indexed = False
 
     def _failed(self, exc: sqlite3.Error) -> StoreError:
         self.failure = self.failure or f"cannot write {self.path}: {exc}"
@@ -139,7 +137,6 @@ class RunStore:
     def close(self) -> None:
         try:
             self.commit()
-            self._write(EDGES_INDEX, ())
         finally:
             self.db.close()
 
@@ -239,6 +236,7 @@ class RunStore:
 
     def fetched_pages(self) -> Iterator[tuple[str, str, str, str, dict, list[tuple[str, Link]]]]:
         """(unit id, key, url, role, facts, [(key, link)]) of every page crawled from a fresh answer tonight."""
+        self._index_edges_by_page()
         rows = self.db.execute(
             "SELECT unit_id, key, url, role, facts FROM pages WHERE key NOT IN (SELECT url FROM carried)"
             " AND role != 'over_cap' ORDER BY rowid")
@@ -277,11 +275,17 @@ class RunStore:
 
     def page_links(self, unit_id: str, page_url: str) -> list[Link]:
         """The links of one crawled page, in page order."""
+        self._index_edges_by_page()
         rows = self.db.execute(
             "SELECT url, text, tag, kind FROM edges WHERE unit_id = ? AND page_url = ? ORDER BY rowid",
             (unit_id, page_url),
         )
         return [Link(*row) for row in rows.fetchall()]
+
+    def _index_edges_by_page(self) -> None:
+        if not self.edges_indexed:
+            self._write(EDGES_INDEX, ())
+            self.edges_indexed = True
 
     def link_netlocs(self, unit_id: str) -> set[str]:
         """The distinct host[:port] of every link the unit's crawled pages carry."""

@@ -66,7 +66,7 @@ def crawl(job: CrawlJob, analyzer, progress=None) -> dict:
     """Run the Scrapy crawl of `job` here; its stats (finish_reason included)."""
     # A log line the disk cannot take is dropped quietly: the store's own failure stops the crawl.
     logging.raiseExceptions = False
-    store = RunStore(job.store_path, filling=True)
+    store = RunStore(job.store_path)
     claims = ClaimStore(job.claims_path, job.shard) if job.claims_path else None
     settings = crawl_settings(job.options, job.log_file, job.window_closes_at)
     # Requests waiting their turn beyond SCHEDULER_MEMORY_REQUESTS wait on disk, not in memory: a
@@ -200,7 +200,7 @@ def _merge(store_path: Path, parts: list[CrawlJob]) -> None:
     """The workers' stores into the run store, made afresh (a merge cut short is done again); then
     the claim file goes, which says the facts are in the merged store, then the workers' files."""
     _remove(store_path)
-    store = RunStore(store_path, filling=True)
+    store = RunStore(store_path)
     for part in parts:
         store.merge(part.store_path)
     store.close()

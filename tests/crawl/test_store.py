@@ -1,9 +1,11 @@
-"""The run store: a crawl fills a fresh store without its edges index and builds it when it closes;
-whoever opens a store with edges (a resumed crawl, the report) finds the index there."""
+"""The run store: a crawl fills it without the index of its edges by page; the first reader of a
+page's edges (a resumed crawl, a nightly run's end) builds it, a spot check never does."""
 import sqlite3
 
 from checks.facts import PAGE, Link
 from crawler.crawl.store import RunStore
+
+LINK = Link("http://h/b.html", "b", "a", PAGE)
 
 
 def indexes(path) -> set[str]:
@@ -14,24 +16,39 @@ def indexes(path) -> set[str]:
         db.close()
 
 
-def test_a_crawl_fills_a_fresh_store_without_the_index_and_builds_it_when_it_closes(tmp_path):
-    path = tmp_path / "crawl.sqlite"
-    store = RunStore(path, filling=True)
-    store.put_edges("u", "http://h/a.html", "s", [("http://h/b.html", Link("http://h/b.html", "b", "a", PAGE))])
-    store.commit()
-    assert indexes(path) == set()
+def filled_store(path) -> None:
+    store = RunStore(path)
+    store.put_page("u", "http://h/a.html", "http://h/a.html", 0, "s", "page", {})
+    store.put_edges("u", "http://h/a.html", "s", [("http://h/b.html", LINK)])
     store.close()
-    assert indexes(path) == {"edges_unit"}
 
 
-def test_a_store_with_edges_has_its_index_from_the_start(tmp_path):
+def test_a_crawl_fills_its_store_without_the_index_and_the_assessment_needs_none(tmp_path):
     path = tmp_path / "crawl.sqlite"
-    store = RunStore(path, filling=True)
-    store.put_edges("u", "http://h/a.html", "s", [("http://h/b.html", Link("http://h/b.html", "b", "a", PAGE))])
-    store.commit()
-    store.db.close()  # killed before it closed: no index yet
+    filled_store(path)
     assert indexes(path) == set()
-    resumed = RunStore(path, filling=True)
+    store = RunStore(path)
+    assert [key for key, _result, _links in store.link_targets("u")] == ["http://h/b.html"]
+    assert store.link_netlocs("u") == {"h"}
+    store.close()
+    assert indexes(path) == set()
+
+
+def test_a_resumed_crawl_builds_the_index_when_it_reads_a_page_s_links(tmp_path):
+    path = tmp_path / "crawl.sqlite"
+    filled_store(path)
+    resumed = RunStore(path)
+    assert resumed.page_links("u", "http://h/a.html") == [LINK]
     assert indexes(path) == {"edges_unit"}
-    assert resumed.page_links("u", "http://h/a.html") == [Link("http://h/b.html", "b", "a", PAGE)]
+    assert resumed.page_links("u", "http://h/a.html") == [LINK]  # built once
     resumed.close()
+
+
+def test_the_night_s_end_builds_the_index_before_it_reads_the_pages(tmp_path):
+    path = tmp_path / "crawl.sqlite"
+    filled_store(path)
+    store = RunStore(path)
+    assert [(url, links) for _unit, _key, url, _role, _facts, links in store.fetched_pages()] == [
+        ("http://h/a.html", [("http://h/b.html", LINK)])]
+    assert indexes(path) == {"edges_unit"}
+    store.close()

@@ -70,7 +70,7 @@ def _row(finding) -> tuple:
 
 
 def stored(folder: Path, rows) -> RunStore:
-    store = RunStore(folder / "crawl.sqlite", filling=True)
+    store = RunStore(folder / "crawl.sqlite")
     for page, section, (key, url), text, tag, kind in rows:
         store.put_edges("u", page, section, [(key, Link(url, text, tag, kind))])
     store.put_edges("other", "http://a.test/1.html", "通知公告", [("http://a.test/gone.html", Link("http://a.test/gone.html", "", "a", PAGE))])
@@ -97,7 +97,7 @@ def test_findings_are_those_of_judging_every_pair(rows, public_site):
 
 
 def test_a_target_every_page_links_alike_comes_as_one_way_of_writing_it(tmp_path):
-    store = RunStore(tmp_path / "crawl.sqlite", filling=True)
+    store = RunStore(tmp_path / "crawl.sqlite")
     logo = Link("http://a.test/logo.png", "标志", "img", RESOURCE)
     for n in range(500):
         store.put_edges("u", f"http://a.test/{n}.html", "通知公告", [(logo.url, logo), (logo.url, logo)])
