@@ -23,7 +23,6 @@ from checks.hosts import host_of
 from checks.regulations import LibraryError, RegulationImportError, default_library_dir, load_library
 from checks.rules import RulesError, load_rules
 from crawler.crawl.options import CrawlOptions
-from crawler.demo import DemoWeb
 from crawler.outcome.history import History, HistoryDamaged, HistoryError
 from crawler.outcome.model import STATE_NAMES
 from crawler.probe.dns import NameserverUnreachable, make_resolver, parse_nameserver, probe_nameservers
@@ -381,6 +380,8 @@ def known_unit(config, url: str):
 
 
 def cmd_demo(args) -> int:
+    from crawler.demo import DemoWeb  # its generator and servers: loaded for this command only
+
     out_dir = Path(args.out) / "demo"
     today = args.today or shanghai_now().date()
     console = out_console()
