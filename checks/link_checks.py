@@ -40,7 +40,6 @@ SHORT_BODY_CHARS = 600
 # A 200 page this close to the host's answer for a non-existent path is that error page.
 BASELINE_SIMILARITY = 0.9
 SHINGLED_CHARS = 5000
-DISTINCT_PREFIX_CHARS = 64  # the first prefix whose distinct characters are counted
 # A fixed path per host whose answer is that host's error baseline (fixed: runs are reproducible).
 # The status of a server refusing a client that asks too often (retried with back-off first).
 RATE_LIMITED = 429
@@ -189,10 +188,10 @@ def _likeness_to_baseline(result: FetchResult, baseline: FetchResult) -> float:
 def _sizes_allow_match(text: str, baseline_text: str) -> bool:
     """Whether the texts' shingle sets can be alike enough, judged by their sizes alone.
 
-    Jaccard similarity is at most smaller set / larger set; a text of n characters has at most
-    n - 3 shingles and, with c distinct characters, at least c / 4. This rules out most pages
-    of a site without building their shingle sets. The distinct characters of a prefix are
-    at most those of the text: counted on a growing prefix, the few first often rule a page out.
+    Jaccard similarity is at most smaller set / larger set. A text of n characters has at most
+    n - 3 shingles, and at least as many as its first characters hold: counting those up to
+    twice what could still match the error page rules out most pages of a site without
+    building their whole shingle sets.
     """
     text = text[:SHINGLED_CHARS]
     theirs = len(_baseline_shingles(baseline_text))
@@ -200,14 +199,11 @@ def _sizes_allow_match(text: str, baseline_text: str) -> bool:
         return True  # too short to bound: compared as they are
     if len(text) - 3 < BASELINE_SIMILARITY * theirs:
         return False
-    if theirs >= BASELINE_SIMILARITY * (len(text) / 4):
-        return True  # no count of distinct characters can rule it out
-    prefix = DISTINCT_PREFIX_CHARS
-    while theirs >= BASELINE_SIMILARITY * (len(set(text[:prefix])) / 4):
-        if prefix >= len(text):
-            return True
-        prefix *= 4
-    return False
+    counted = 2 * int(theirs / BASELINE_SIMILARITY) + 2  # shingles of the first characters
+    if counted >= len(text) - 3:
+        return True  # as dear as comparing them
+    first = text[:counted + 3]
+    return theirs >= BASELINE_SIMILARITY * len({first[i:i + 4] for i in range(counted)})
 
 
 @dataclass(frozen=True)

@@ -166,14 +166,17 @@ def test_size_bound_never_rules_out_a_page_alike_enough(text, baseline_text):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=0x4e00, max_codepoint=0x4e60), max_size=400),
-       st.text(alphabet="ab页面未找到", min_size=1, max_size=300))
-def test_size_bound_on_a_prefix_decides_as_on_the_whole_text(text, baseline_text):
-    theirs = len(_shingles(baseline_text[:SHINGLED_CHARS]))
-    cut = text[:SHINGLED_CHARS]
-    whole = len(cut) < 4 or not theirs or (len(cut) - 3 >= BASELINE_SIMILARITY * theirs
-                             and theirs >= BASELINE_SIMILARITY * (len(set(cut)) / 4))
-    assert _sizes_allow_match(text, baseline_text) == whole
+@given(st.text(alphabet="ab页面未找到 \n", min_size=40, max_size=400), st.text(alphabet="ab页面未找到 \n", max_size=40))
+def test_size_bound_never_rules_out_a_long_page_alike_enough(text, baseline_text):
+    similarity = baseline_similarity(FetchResult("http://a.test/x", text=text), FetchResult("http://a.test/y", text=baseline_text))
+    assert _sizes_allow_match(text, baseline_text) or similarity < BASELINE_SIMILARITY
+
+
+def test_size_bound_rules_out_a_long_page_against_a_short_error_page_from_its_first_characters():
+    page = "".join(chr(0x4e00 + (n * 7919) % 20000) for n in range(SHINGLED_CHARS))
+    assert not _sizes_allow_match(page, "404 Not Found")
+    assert not _sizes_allow_match(page, page[:1000])  # a fifth of it
+    assert _sizes_allow_match(page, page[:4900])
 
 
 def test_pages_compared_with_the_error_page_leave_no_shingles_behind():
