@@ -9,6 +9,14 @@ def test_title_heading_and_visible_text():
     assert summarize(page, 100) == ("页面 & 不存在", "您访问的 页面 不存在", "您访问的 页面 不存在 返回")
 
 
+def test_hidden_parts_are_dropped_in_any_case_and_other_tags_stay_text_boundaries():
+    page = ('<body><SCRIPT type="x">a()</Script ><noscript>开启脚本</NOSCRIPT><Template>模板</template>'
+            '<style>p{}</style><!---->正文<strong>一</strong><span>二</span> 1 < 2 <nav>三</nav></body>')
+    assert summarize(page, 100) == ("", "", "正文 一 二 1 三")
+    unclosed = "<body>" + "a<b " * 1000  # every '<' opens a tag no '>' closes: all of it is text
+    assert summarize(unclosed, 11) == ("", "", "a<b a<b a<b")
+
+
 def test_text_is_bounded_and_broken_html_is_read():
     assert summarize("<title>无结尾<p>" + "字" * 50, 10) == ("", "", "无结尾 " + "字" * 6)
     assert summarize("", 10) == ("", "", "")
