@@ -176,10 +176,9 @@ class RunStore:
         )
 
     def put_edges(self, unit_id: str, page_url: str, section: str, links: list[tuple[str, Link]]) -> None:
-        self._write_many(
-            "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(unit_id, page_url, section, key, link.url, link.text, link.tag, link.kind) for key, link in links],
-        )
+        # a Link (a tuple: url, text, tag, kind) is the row's last columns as they are
+        self._write_many("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [(unit_id, page_url, section, key) + link for key, link in links])
 
     def put_confirmed(self, key: str) -> None:
         """The URL's result is its second attempt, after a transient failure: a resume does not try it again."""
