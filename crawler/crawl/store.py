@@ -207,9 +207,10 @@ class RunStore:
         """Each distinct target the unit's pages link, by key: its result and the distinct ways the
         pages write the link (url, text, kind; no tag). One pass in target order, one row a target:
         a target every page links (a logo, a style sheet) comes as the few ways it is written."""
-        rows = self.db.execute(
-            "SELECT key, (SELECT data FROM results WHERE url = key), json_group_array(DISTINCT json_array(url, text, kind))"
-            " FROM edges WHERE unit_id = ? GROUP BY key ORDER BY key", (unit_id,))
+        rows = self.db.execute(  # the distinct rows first: then only they are sorted, by key
+            "SELECT key, (SELECT data FROM results WHERE url = key), json_group_array(json_array(url, text, kind))"
+            " FROM (SELECT DISTINCT key, url, text, kind FROM edges WHERE unit_id = ?) GROUP BY key ORDER BY key",
+            (unit_id,))
         for key, data, spellings in rows:
             yield key, _decode(data) if data else None, [Link(url, text, "", kind) for url, text, kind in json.loads(spellings)]
 
