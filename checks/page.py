@@ -60,6 +60,7 @@ def _parser() -> lxml.html.HTMLParser:
             huge_tree=True,
             remove_comments=True,
             no_network=True,
+            collect_ids=False,  # no reader looks an element up by its id: no table of them to build
         )
     return parser
 
