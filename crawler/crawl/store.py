@@ -18,8 +18,7 @@ from pathlib import Path
 
 from scrapy.exceptions import CloseSpider
 
-from checks.facts import MALFORMED, FetchResult, Link
-from checks.hosts import host_of
+from checks.facts import FetchResult, Link
 from checks.link_checks import CarriedLink
 
 # What a full disk, a quota, a file size limit or a folder made read-only answer: the run
@@ -286,11 +285,6 @@ class RunStore:
         if not self.edges_indexed:
             self._write(EDGES_INDEX, ())
             self.edges_indexed = True
-
-    def link_netlocs(self, unit_id: str) -> set[str]:
-        """The distinct host[:port] of every link the unit's crawled pages carry."""
-        rows = self.db.execute("SELECT DISTINCT url FROM edges WHERE unit_id = ? AND kind != ?", (unit_id, MALFORMED))
-        return {host_of(url) for (url,) in rows}
 
     def pages(self, unit_id: str, with_fact: str | None = None) -> Iterator[StoredPage]:
         """The unit's crawled pages (not those over its page cap), by depth, read as they are used;

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from checks.crawl_checks import (crawl_limit_finding, hidden_by_limits, limit_stats, site_findings, undecodable_note,
                                  unlinked_pages_line, unreached_unlinked_pages)
-from checks.facts import FetchResult, Link
+from checks.facts import MALFORMED, FetchResult, Link
 from checks.findings import Finding
 from checks.hosts import host_of
 from checks.ipv6 import IPv6Report
@@ -45,16 +45,19 @@ class Context:
 
 class TargetTally:
     """What the one pass over a unit's link targets counts beside the findings: the targets checked,
-    and those whose check failed or carries a note (what the limit statistics read; plain successes
-    are left out, so memory stays small)."""
+    those whose check failed or carries a note (what the limit statistics read; plain successes
+    are left out, so memory stays small), and the host[:port] of every well-formed link (the
+    IPv6 check's link hosts)."""
 
     def __init__(self):
         self.checked = 0
         self.noted: list[tuple[str, FetchResult]] = []
+        self.netlocs: set[str] = set()
 
     def count(self, targets: Iterable[tuple[str, FetchResult | None, list[Link]]]
               ) -> Iterator[tuple[str, FetchResult | None, list[Link]]]:
         for key, result, links in targets:
+            self.netlocs.update(host_of(link.url) for link in links if link.kind != MALFORMED)
             if result is not None:
                 self.checked += 1
                 if result.error_kind or result.notes:
@@ -72,11 +75,11 @@ class Lookup:
         return isinstance(url, str) and self.contains(url)
 
 
-def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report | None = None,
-                budget_note: str | None = None) -> UnitReport:
+def assess_unit(store: RunStore, unit: Unit, context: Context, budget_note: str | None = None) -> UnitReport:
     """The unit's findings from the store's facts; `budget_note` when the night's request budget
     could not hold even the share verified every night. The report's verified pages and targets
-    ask the store: it stays open while the history reads them."""
+    ask the store: it stays open while the history reads them. Its link hosts are what the IPv6
+    check probes (`add_ipv6` then adds what it found)."""
     stats = store.unit(unit.id)
     home, column = _fetch(stats.get("home")), _fetch(stats.get("column"))
     if home is not None and home.final_url:
@@ -98,10 +101,6 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         public_site=bool(stats.get("public")),
         wrong_link=lambda text, result: wrong_link_detail(text, own_host, result, others, unit.name, context.rules),
     )
-    if ipv6 is not None:
-        findings += ipv6.findings(unit.id, unit.url)
-        stats["ipv6_verdict"] = ipv6.verdict
-        stats["ipv6_link_share"] = ipv6.link_share
     targets = unit_targets(unit, home, column, tally.noted)
     limits = [budget_note] if budget_note else []
     if stats.get("pages_over_cap"):
@@ -143,7 +142,18 @@ def assess_unit(store: RunStore, unit: Unit, context: Context, ipv6: IPv6Report 
         stats=stats,
         verified_pages=Lookup(lambda url: (url == unit.url and reachable) or store.page_verified(unit.id, url)),
         verified_targets=Lookup(lambda url: store.fetched(canonical_url(url))),
+        link_netlocs=tally.netlocs,
     )
+
+
+def add_ipv6(report: UnitReport, ipv6: IPv6Report | None) -> None:
+    """The IPv6 check's findings and verdict on the unit, when it was checked."""
+    if ipv6 is None:
+        return
+    report.findings += ipv6.findings(report.unit.id, report.unit.url)
+    report.findings.sort(key=Finding.sort_key)
+    report.stats["ipv6_verdict"] = ipv6.verdict
+    report.stats["ipv6_link_share"] = ipv6.link_share
 
 
 def unit_targets(unit: Unit, home: FetchResult | None, column: FetchResult | None,

@@ -76,5 +76,6 @@ class UnitReport:
     # fetched in this run (a set, or the run store asked URL by URL)
     verified_pages: Container[str] = field(default_factory=set)
     verified_targets: Container[str] = field(default_factory=set)
+    link_netlocs: set[str] = field(default_factory=set)  # host[:port] of every well-formed link of its pages
     rows: list[Seen] = field(default_factory=list)
     resolved: list[Resolved] = field(default_factory=list)

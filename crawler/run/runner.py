@@ -25,7 +25,7 @@ from crawler import settings
 from crawler.crawl.options import CrawlOptions, crawl_settings
 from crawler.crawl.page_facts import PageAnalyzer
 from crawler.crawl.store import RunStore, storage_failure
-from crawler.outcome.assess import Context, assess_unit
+from crawler.outcome.assess import Context, add_ipv6, assess_unit
 from crawler.outcome.history import History
 from crawler.outcome.model import Seen, UnitReport
 from crawler.probe.dns import make_resolver, probe_nameservers
@@ -259,12 +259,13 @@ def _run(units, options, progress, site_when_no_column, keep_history, context, a
         why = "the crawl window ended" if finish_reason == "crawl_window" else "interrupted"
         raise RunInterrupted(f"run {run_id} {why}; start the same command again to resume it")
 
+    reports = [assess_unit(store, unit, context, plan.units[unit.id].budget_note() if plan else None) for unit in units]
     other_hosts = {urlsplit(f"//{netloc}").hostname for netloc in context.unit_hosts}
     ipv6 = run_ipv6_check(
-        [IPv6Target(u.id, u.url, own_link_hosts(u.url, store.link_netlocs(u.id), other_hosts)) for u in units],
+        [IPv6Target(r.unit.id, r.unit.url, own_link_hosts(r.unit.url, r.link_netlocs, other_hosts)) for r in reports],
         options.crawl.nameservers, options.crawl.timeout, context.rules.ipv6_link_share_threshold)
-    reports = [assess_unit(store, unit, context, ipv6.get(unit.id), plan.units[unit.id].budget_note() if plan else None)
-               for unit in units]
+    for report in reports:
+        add_ipv6(report, ipv6.get(report.unit.id))
     if night:
         end_night(night, store, reports, options.today)
     run_info = {

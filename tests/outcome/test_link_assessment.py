@@ -3,6 +3,7 @@
 every pair one by one."""
 import tempfile
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 from hypothesis import example, given, settings
@@ -11,7 +12,10 @@ from hypothesis import strategies as st
 from checks.facts import ATTACHMENT, MALFORMED, PAGE, RESOURCE, FetchResult, Link
 from checks.hosts import host_of
 from checks.link_checks import CarriedLink, Verdict, blocked_finding, classify_link, link_findings
+from checks.rules import load_rules
 from crawler.crawl.store import RunStore
+from crawler.outcome.assess import Context, assess_unit
+from crawler.sites import Unit
 
 HTML = "text/html; charset=utf-8"
 LOST = "抱歉，您访问的内容不见了，请返回首页继续浏览本站的其他栏目"
@@ -109,3 +113,18 @@ def test_a_target_every_page_links_alike_comes_as_one_way_of_writing_it(tmp_path
     assert [item.page_url for _key, item in store.carried_links("u", [logo.url])][:2] == [
         "http://a.test/0.html", "http://a.test/1.html"]
     store.db.close()
+
+
+def test_the_assessment_gives_the_hosts_of_the_unit_s_well_formed_links_for_the_ipv6_check(tmp_path):
+    store = RunStore(tmp_path / "crawl.sqlite")
+    links = [Link("http://A.test:80/ok.html", "通知", "a", PAGE), Link("http://b.test:8080/x.png", "", "img", RESOURCE),
+             Link("http://c.test/gone", "", "a", PAGE), Link("http:__d.test/bad", "坏链接", "a", MALFORMED)]
+    store.put_edges("u", "http://a.test/", "首页", [(link.url, link) for link in links])
+    store.put_edges("other", "http://e.test/", "首页", [("http://e.test/1.html", Link("http://e.test/1.html", "", "a", PAGE))])
+    store.put_result("http://A.test:80/ok.html", RESULTS["http://a.test/ok.html"])
+    store.close()
+    store = RunStore(tmp_path / "crawl.sqlite")
+    unit = Unit("u", "单位", "http://a.test/", None, "site", 2, 100)
+    report = assess_unit(store, unit, Context(date(2026, 12, 3), load_rules(), {"a.test": "单位"}))
+    store.close()
+    assert report.link_netlocs == {"a.test", "b.test:8080", "c.test"}  # never-fetched targets too, malformed ones not
