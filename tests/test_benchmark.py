@@ -107,3 +107,14 @@ def test_a_killed_benchmark_leaves_no_server_behind(tmp_path):
     else:
         os.kill(server_pid, signal.SIGTERM)  # nginx's master stops its workers on SIGTERM
         raise AssertionError("the server outlived the benchmark that started it")
+
+
+def test_the_replay_finds_the_planted_broken_links_without_a_network(tmp_path):
+    from benchmarks.generate_site import generate
+    from benchmarks.replay import ORIGIN, replay
+
+    site = generate(tmp_path / "site", 80, 10, broken_ratio=0.05)
+    outcome = replay(site.directory, tmp_path)
+    found = {(finding.page_url, finding.target_url) for finding in outcome["findings"] if finding.check == "broken_link"}
+    assert found == {(ORIGIN + page, ORIGIN + target) for page, target in site.broken_pairs}
+    assert outcome["pages"] == 80 and outcome["callbacks_s"] > 0 and outcome["assessment_s"] > 0
