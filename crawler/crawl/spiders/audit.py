@@ -24,7 +24,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionClosed, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from checks.dates import shanghai_now, shanghai_timestamp
+from checks.dates import shanghai_timestamp
 from checks.hosts import host_of
 from checks.facts import EVIDENCE_HEADERS, MALFORMED, PAGE, FetchResult, Link, is_transient
 from checks.firewall import challenge_shape
@@ -292,7 +292,7 @@ class AuditSpider(scrapy.Spider):
             return None  # another worker of this run checks it
         if link.kind == MALFORMED:  # written so that it cannot work: reported as written, never requested
             self._record(key, FetchResult(url=link.url, method="", error_kind="malformed_url",
-                                          fetched_at=shanghai_now().isoformat(timespec="seconds")), {})
+                                          fetched_at=shanghai_timestamp()), {})
             return None
         last = self.known.target(key) if self.known is not None else None
         if last is not None and key not in self.due:
