@@ -61,9 +61,10 @@ CREATE TABLE IF NOT EXISTS units (unit_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS confirmed (url TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS carried (url TEXT PRIMARY KEY);
 """
-# The edges of a page are read by (unit, page): by a resumed crawl and by a nightly run's end, not
-# by a spot check's assessment. Built the first time they are read: kept up to date on every insert
-# of a crawl it costs more than building it once, and a run that never reads them never builds it.
+# The edges of a page are read by (unit, page): by a resumed crawl and by a nightly run's end; and
+# a unit's edges where the store holds several units'. Built the first time they are read so: kept
+# up to date on every insert of a crawl it costs more than building it once, and a spot check of one
+# unit never needs it.
 EDGES_INDEX = "CREATE INDEX IF NOT EXISTS edges_unit ON edges (unit_id, page_url)"
 PAGE_COLUMNS = "unit_id, key, url, depth, section, role, facts"
 
@@ -206,6 +207,7 @@ class RunStore:
         """Each distinct target the unit's pages link, by key: its result and the distinct ways the
         pages write the link (url, text, kind; no tag). One pass in target order, one row a target:
         a target every page links (a logo, a style sheet) comes as the few ways it is written."""
+        self._index_edges_if_shared()
         rows = self.db.execute(  # the distinct rows first: then only they are sorted, by key
             "SELECT key, (SELECT data FROM results WHERE url = key), json_group_array(json_array(url, text, kind))"
             " FROM (SELECT DISTINCT key, url, text, kind FROM edges WHERE unit_id = ?) GROUP BY key ORDER BY key",
@@ -217,6 +219,7 @@ class RunStore:
         """(key, pair) of every distinct (page, link as written) pair carrying one of the targets
         `keys`, by key, link and page, one by one (the targets' pairs are never gathered): a page
         linking a target twice gives its fullest words."""
+        self._index_edges_if_shared()
         rows = self.db.execute(
             "SELECT key, url, page_url, min(section), max(text), min(tag), min(kind) FROM edges"
             " WHERE unit_id = ? AND key IN (SELECT value FROM json_each(?))"
@@ -280,6 +283,12 @@ class RunStore:
             (unit_id, page_url),
         )
         return [Link(*row) for row in rows.fetchall()]
+
+    def _index_edges_if_shared(self) -> None:
+        """A unit's edges are found by the index when the store holds several units' (a nightly run
+        of every unit): without it each unit's reads would scan them all."""
+        if not self.edges_indexed and self.db.execute("SELECT count(*) > 1 FROM units").fetchone()[0]:
+            self._index_edges_by_page()
 
     def _index_edges_by_page(self) -> None:
         if not self.edges_indexed:

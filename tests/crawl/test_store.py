@@ -51,3 +51,18 @@ def test_the_night_s_end_builds_the_index_before_it_reads_the_pages(tmp_path):
         ("http://h/a.html", [("http://h/b.html", LINK)])]
     assert indexes(path) == {"edges_unit"}
     store.close()
+
+
+def test_a_store_of_several_units_is_indexed_before_a_unit_s_targets_are_read(tmp_path):
+    path = tmp_path / "crawl.sqlite"
+    filled_store(path)
+    store = RunStore(path)
+    store.put_unit("u", {})
+    store.put_unit("v", {})
+    store.put_edges("v", "http://v/a.html", "s", [("http://h/b.html", LINK)])
+    store.commit()  # as the crawl leaves it
+    assert indexes(path) == set()
+    assert [key for key, _result, _links in store.link_targets("u")] == ["http://h/b.html"]
+    assert indexes(path) == {"edges_unit"}
+    assert [pair.page_url for _key, pair in store.carried_links("v", ["http://h/b.html"])] == ["http://v/a.html"]
+    store.close()
