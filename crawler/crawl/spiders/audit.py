@@ -263,10 +263,11 @@ class AuditSpider(scrapy.Spider):
             self.wants.setdefault(key, Want(state.unit.id, 0, HOME_SECTION, "home"))
             if key not in self.claimed:
                 self.claimed.add(key)
-                yield self._request(url, state.unit, "GET", self.on_page, **{CACHE_META: True})
+                yield self._request(url, key, state.unit, "GET", self.on_page, **{CACHE_META: True})
 
     # --- requests -----------------------------------------------------------------------
-    def _request(self, url: str, unit: Unit, method: str, callback, **meta) -> scrapy.Request:
+    def _request(self, url: str, key: str, unit: Unit, method: str, callback, **meta) -> scrapy.Request:
+        """A request for `url` (`key`: its canonical URL, what the answer is recorded under)."""
         return scrapy.Request(
             url,
             method=method,
@@ -276,7 +277,7 @@ class AuditSpider(scrapy.Spider):
             meta={
                 "unit_id": unit.id,
                 "unit_host": self.unit_hostnames[unit.id],
-                "key": canonical_url(url),
+                "key": key,
                 "handle_httpstatus_list": HANDLED_STATUSES,
                 **meta,
             },
@@ -299,13 +300,13 @@ class AuditSpider(scrapy.Spider):
             self._carry_target(key, last)
             return None
         if link.kind == PAGE:
-            return self._request(link.url, unit, "GET", self.on_page)
+            return self._request(link.url, key, unit, "GET", self.on_page)
         if read_with is not None:
-            return self._request(link.url, unit, "GET", read_with, **meta)
+            return self._request(link.url, key, unit, "GET", read_with, **meta)
         self.resource_keys.add(key)
         if last is not None and last.method == "GET":  # refused HEAD last time: asked with GET at once
-            return self._request(link.url, unit, "GET", self.on_resource, headers_only=True)
-        return self._request(link.url, unit, "HEAD", self.on_resource)
+            return self._request(link.url, key, unit, "GET", self.on_resource, headers_only=True)
+        return self._request(link.url, key, unit, "HEAD", self.on_resource)
 
     def _want_page(self, state: UnitCrawl, key: str, link: Link, depth: int, section: str, role: str = "page"
                    ) -> list | None:
@@ -331,7 +332,7 @@ class AuditSpider(scrapy.Spider):
             return []
         if key in self.carried_targets:
             return []  # known as a link only: nothing to replay
-        return [self._request(link.url, state.unit, "GET", self.on_page, **{CACHE_META: True})]
+        return [self._request(link.url, key, state.unit, "GET", self.on_page, **{CACHE_META: True})]
 
     # --- carried over from the known web (nightly runs) -----------------------------------
     def _carry_target(self, key: str, result: FetchResult) -> None:
@@ -575,7 +576,7 @@ class AuditSpider(scrapy.Spider):
         self.wants[key] = Want(unit.id, 0, COLUMN_SECTION, "column")
         if key not in self.claimed:
             self.claimed.add(key)
-            yield self._request(column_url, unit, "GET", self.on_page, **{CACHE_META: True})
+            yield self._request(column_url, key, unit, "GET", self.on_page, **{CACHE_META: True})
 
     def _frames_of(self, state: UnitCrawl, keyed: list[tuple[str, Link]], role: str):
         """Requests for the frames a page shows from the unit's own hosts, read in `role`."""
@@ -648,7 +649,7 @@ class AuditSpider(scrapy.Spider):
         # Servers that refuse HEAD (405/501) or mishandle it get a GET; only the headers are read.
         unit = self.units[request.meta["unit_id"]].unit
         url = request.meta.get("redirect_urls", [request.url])[0]
-        return self._request(url, unit, "GET", self.on_resource, headers_only=True)
+        return self._request(url, request.meta["key"], unit, "GET", self.on_resource, headers_only=True)
 
     def on_failure(self, failure):
         request = failure.request
@@ -801,9 +802,9 @@ class AuditSpider(scrapy.Spider):
         for key, (unit, url) in pending.items():
             self.confirmed.add(key)
             if key in self.resource_keys:
-                request = self._request(url, unit, "GET", self.on_resource, headers_only=True)
+                request = self._request(url, key, unit, "GET", self.on_resource, headers_only=True)
             else:
-                request = self._request(url, unit, "GET", self.on_page)
+                request = self._request(url, key, unit, "GET", self.on_page)
             self.crawler.engine.crawl(request)
         return bool(pending)
 
